@@ -1,0 +1,50 @@
+"""Customer Portal: an application factory in the shape of Flask's tutorial."""
+import os
+
+from flask import Flask
+
+from portal.config import CONFIGS, INSTANCE_DIR
+
+
+def create_app(config_name=None, **overrides):
+    """Create the app: configuration, extensions, blueprints and hooks."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR),
+                template_folder=os.path.join(root, "templates"), static_folder=os.path.join(root, "static"))
+    config_name = config_name or os.environ.get("PORTAL_ENV") or ("development" if app.debug else "production")
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set outside development and tests")
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from portal import cli, db_setup, errors, security
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from portal.auth import init_login
+
+    init_login(app)
+    db_setup.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from portal.admin.routes import bp as admin_bp
+    from portal.api import bp as api_bp
+    from portal.auth.routes import bp as auth_bp
+    from portal.customers.routes import bp as customers_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(customers_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+    from portal import templating
+    templating.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""Organization administration: settings, API tokens, and the API help page."""

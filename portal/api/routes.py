@@ -1,0 +1,2 @@
+"""API routes."""
+from portal.api import bp  # noqa: F401

@@ -1,0 +1,77 @@
+"""Sign-in, roles and the tenant boundary."""
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, g
+from flask_login import current_user, login_required
+
+from portal.extensions import db
+from portal.services.audit import Actor
+
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+
+
+def hash_password(password):
+    return _hasher.hash(password)
+
+
+def check_password(password_hash, password):
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A real hash to verify against when the email is unknown, so timing does not reveal accounts.
+DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def role_required(role):
+    """Allow the view to users whose role is at least `role`; others get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.can(role):
+                abort(403, "Your role does not allow this change.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def current_org_id():
+    return current_user.organization_id
+
+
+def get_in_org_or_404(model, object_id, organization_id=None):
+    """Load a record of the current organization, or 404 (another tenant's id looks like no id)."""
+    organization_id = organization_id or current_org_id()
+    record = db.session.get(model, object_id) if isinstance(object_id, int) else None
+    if record is None or record.organization_id != organization_id:
+        abort(404)
+    return record
+
+
+def user_actor(user):
+    return Actor("user", user.id, user.email)
+
+
+def init_login(app):
+    """Flask-Login: load users, mark the actor of each request."""
+    from portal.extensions import login_manager
+    from portal.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+        if user is not None:
+            g.actor = user_actor(user)
+        return user

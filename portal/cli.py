@@ -1,0 +1,95 @@
+"""Flask commands: seed-demo, create-org, create-user, create-api-token."""
+import re
+
+import click
+import sqlalchemy as sa
+
+from portal.extensions import db
+
+
+def _organization(slug):
+    from portal.models import Organization
+
+    organization = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+    if organization is None:
+        raise click.UsageError(f"No organization with slug '{slug}'.")
+    return organization
+
+
+def init_app(app):
+    """Register the commands."""
+
+    @app.cli.command("seed-demo")
+    @click.option("--customers", default=200, show_default=True, type=click.IntRange(0, 1_000_000),
+                  help="Customers per organization.")
+    @click.option("--org", "slug", default=None, help="Seed into this existing organization (no users).")
+    def seed_demo_command(customers, slug):
+        """Load the demo organizations, users and customers (idempotent)."""
+        from portal.auth import hash_password
+        from portal.services.demo import seed_demo
+
+        try:
+            logins, added = seed_demo(customers, slug, hash_password)
+        except LookupError as error:
+            raise click.UsageError(str(error)) from None
+        db.session.commit()
+        for org_slug, count in added.items():
+            click.echo(f"{org_slug}: {count} customers added")
+        if logins:
+            click.echo("Demo logins (password for all: %s):" % logins[0][1])
+            for email, _password, role, org_name in logins:
+                click.echo(f"  {email:<26} {role:<8} {org_name}")
+
+    @app.cli.command("create-org")
+    @click.option("--name", required=True)
+    @click.option("--slug", required=True)
+    def create_org_command(name, slug):
+        """Create an organization."""
+        from portal.services.demo import ensure_organization
+
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", slug):
+            raise click.UsageError("The slug takes lower-case letters, digits and dashes (2-63).")
+        if db.session.scalar(sa.select(sa.text("1")).select_from(sa.table("organization"))
+                             .where(sa.column("slug") == slug)):
+            raise click.UsageError(f"Organization '{slug}' exists already.")
+        organization = ensure_organization(slug, name.strip())
+        db.session.commit()
+        click.echo(f"Created organization {organization.name} ({organization.slug}).")
+
+    @app.cli.command("create-user")
+    @click.option("--org", "slug", required=True)
+    @click.option("--email", required=True)
+    @click.option("--password", required=True)
+    @click.option("--role", type=click.Choice(["viewer", "manager", "admin"]), required=True)
+    @click.option("--name", default="")
+    def create_user_command(slug, email, password, role, name):
+        """Create a user in an organization."""
+        from portal.auth import hash_password
+        from portal.models import User
+        from portal.services import rules
+
+        organization = _organization(slug)
+        try:
+            email = rules.email(email)
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+        if len(password) < 10:
+            raise click.UsageError("The password needs at least 10 characters.")
+        if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
+            raise click.UsageError(f"A user with email {email} exists already.")
+        db.session.add(User(organization_id=organization.id, email=email, role=role, name=name,
+                            password_hash=hash_password(password)))
+        db.session.commit()
+        click.echo(f"Created {role} {email} in {organization.name}.")
+
+    @app.cli.command("create-api-token")
+    @click.option("--org", "slug", required=True)
+    @click.option("--name", required=True)
+    @click.option("--read-only", is_flag=True, default=False)
+    def create_api_token_command(slug, name, read_only):
+        """Create an API token and print it once (only its hash is stored)."""
+        from portal.services.tokens import create_token
+
+        token, secret = create_token(_organization(slug).id, name, read_only=read_only)
+        db.session.commit()
+        click.echo(secret)

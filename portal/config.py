@@ -1,0 +1,65 @@
+"""Configuration classes, read from the environment."""
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+HTMX_VERSION = "2.0.11"
+HTMX_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+
+
+def _database_url():
+    """The database named by DATABASE_URL, or the SQLite file under instance/."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    # Heroku-style URLs name the driver-less scheme; psycopg 3 is the driver we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PORTAL_HTMX_URL = os.environ.get("PORTAL_HTMX_URL", HTMX_URL)
+    PORTAL_HTMX_INTEGRITY = os.environ.get("PORTAL_HTMX_INTEGRITY", HTMX_INTEGRITY)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "10 per minute")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("PORTAL_INSECURE_COOKIES") != "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None
+    PAGE_SIZE = 50
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(Config):
+    """`make run`: plain HTTP on loopback, a fixed development key."""
+
+    DEBUG = True
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SESSION_COOKIE_SECURE = False
+
+
+class TestConfig(Config):
+    """The test suite: the database comes from the test, never from the environment."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SESSION_COOKIE_SECURE = False
+    LOGIN_RATE_LIMIT = "1000 per minute"
+
+
+CONFIGS = {"production": Config, "development": DevelopmentConfig, "test": TestConfig}

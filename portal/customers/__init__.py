@@ -1,0 +1,1 @@
+"""Customers: the overview, New customer and the detail page."""

@@ -1,0 +1,105 @@
+"""The customer overview, CSV export, New customer and the detail page."""
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, flash, redirect, request, stream_with_context, url_for
+from flask_login import current_user, login_required
+
+from portal.auth import current_org_id, get_in_org_or_404, role_required
+from portal.customers.forms import NewCustomerForm
+from portal.extensions import db
+from portal.htmx import is_htmx, render
+from portal.models import Customer, LegalEntity
+from portal.services import customers as customer_service
+from portal.services.rules import ValidationFailed
+from portal.templating import country_name
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+
+def _legal_entities():
+    return db.session.scalars(sa.select(LegalEntity).where(LegalEntity.organization_id == current_org_id())
+                              .order_by(LegalEntity.name)).all()
+
+
+@bp.route("")
+@login_required
+def overview():
+    """Search, filter, sort and page through the organization's customers."""
+    flt = customer_service.CustomerFilter.from_args(request.args)
+    page_number = request.args.get("page", "1")
+    page = customer_service.overview_page(current_org_id(), flt, int(page_number) if page_number.isdigit() else 1,
+                                          current_app.config["PAGE_SIZE"])
+    block = "results" if request.headers.get("HX-Target") == "results" else None
+    return render("customers/overview.html", block, flt=flt, page=page, legal_entities=_legal_entities())
+
+
+CSV_COLUMNS = ("id", "debtorIdent", "accountNumber", "name", "customerType", "status", "country", "currency",
+               "legalEntity", "primaryEmail", "vatId", "taxRate", "language", "createdAt")
+
+
+def _csv_cell(value):
+    # Spreadsheets run cells that start with = + - @ as formulas; a leading quote keeps them text.
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.route("/export.csv")
+@login_required
+def export_csv():
+    """Exactly the filtered list, all pages, as CSV."""
+    flt = customer_service.CustomerFilter.from_args(request.args)
+    organization_id = current_org_id()
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for customer, primary_email in customer_service.export_rows(organization_id, flt):
+            writer.writerow([_csv_cell(v) for v in (
+                customer.id, customer.debtor_ident, customer.account_number, customer.name,
+                customer.customer_type, customer.status, customer.country, customer.currency,
+                customer.legal_entity.name if customer.legal_entity else "", primary_email, customer.vat_id,
+                customer.tax_rate, customer.language, customer.created_at.isoformat(timespec="seconds") + "Z")])
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=customers.csv"})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("manager")
+def new():
+    """New customer: a modal over the overview with htmx, a page of its own without."""
+    form = NewCustomerForm()
+    form.set_legal_entities(_legal_entities())
+    block = "modal" if is_htmx() and request.method == "GET" else "new_customer_form"
+    if form.validate_on_submit():
+        try:
+            customer = customer_service.create_customer(current_org_id(), form.to_api())
+        except ValidationFailed as failed:
+            db.session.rollback()
+            form.add_errors(failed.errors)
+        else:
+            db.session.commit()
+            flash(f"Customer {customer.name} ({customer.debtor_ident}) created.", "success")
+            target = url_for("customers.detail", customer_id=customer.id)
+            if is_htmx():
+                return "", 204, {"HX-Redirect": target}
+            return redirect(target)
+    status = 422 if form.errors else 200
+    return render("customers/new.html", block, status=status, form=form)
+
+
+@bp.route("/<int:customer_id>")
+@login_required
+def detail(customer_id):
+    """One customer: header and key facts."""
+    customer = get_in_org_or_404(Customer, customer_id)
+    return render("customers/detail.html", None, customer=customer, country_name=country_name,
+                  can_edit=current_user.can("manager"))

@@ -1,0 +1,30 @@
+"""SQLAlchemy models, one module per aggregate."""
+from portal.models.audit import AuditEvent, IdempotencyRecord
+from portal.models.customer import (
+    Address,
+    Contact,
+    Customer,
+    CustomerAlias,
+    CustomerSearchTerm,
+    CustomerSettings,
+    PaymentMethod,
+    PropertyValue,
+)
+from portal.models.organization import (
+    ApiToken,
+    DocumentTemplate,
+    EmailTemplate,
+    LegalEntity,
+    Organization,
+    OrganizationSettings,
+    OverdueRule,
+    PropertyDefinition,
+    User,
+)
+
+__all__ = [
+    "Address", "ApiToken", "AuditEvent", "Contact", "Customer", "CustomerAlias", "CustomerSearchTerm",
+    "CustomerSettings", "DocumentTemplate", "EmailTemplate", "IdempotencyRecord", "LegalEntity",
+    "Organization", "OrganizationSettings", "OverdueRule", "PaymentMethod", "PropertyDefinition",
+    "PropertyValue", "User",
+]

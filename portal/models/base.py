@@ -1,0 +1,38 @@
+"""Column helpers shared by the models."""
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.services.settings_fields import SETTING_FIELDS
+
+
+def utcnow():
+    """The current time in UTC, without tzinfo (as the database stores it)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def created_at_column():
+    return db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+def updated_at_column():
+    return db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+_COLUMN_TYPES = {
+    "bool": sa.Boolean,
+    "enum": lambda: sa.String(40),
+    "int": sa.Integer,
+    "decimal": lambda: sa.Numeric(14, 2),
+    "string": lambda: sa.String(255),
+    "term": lambda: sa.String(16),
+    "json": sa.JSON,
+}
+
+
+def add_setting_columns(model, fields=SETTING_FIELDS):
+    """Give a settings layer one nullable column per field: NULL means 'not set here, inherit'."""
+    for setting in fields:
+        column_type = _COLUMN_TYPES[setting.kind]()
+        setattr(model, setting.column, db.Column(setting.column, column_type, nullable=True))

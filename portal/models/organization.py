@@ -1,0 +1,148 @@
+"""The tenant and everything an organization owns besides customers."""
+from flask_login import UserMixin
+
+from portal.extensions import db
+from portal.models.base import add_setting_columns, created_at_column, updated_at_column
+from portal.services.settings_fields import INHERITABLE_FIELDS
+
+ROLES = ("viewer", "manager", "admin")
+
+
+class Organization(db.Model):
+    """A tenant: every other record belongs to exactly one."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(200), nullable=False)
+    slug = db.Column(db.String(64), nullable=False, unique=True)
+    account_sequence = db.Column(db.Integer, nullable=False, default=0)
+    created_at = created_at_column()
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in; their role decides what they may change."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
+    email = db.Column(db.String(254), nullable=False, unique=True)
+    name = db.Column(db.String(200), nullable=False, default="")
+    password_hash = db.Column(db.String(255), nullable=False)
+    role = db.Column(db.String(16), nullable=False, default="viewer")
+    timezone = db.Column(db.String(64), nullable=False, default="Europe/Berlin")
+    is_active_user = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = created_at_column()
+
+    organization = db.relationship(Organization, lazy="joined")
+
+    @property
+    def is_active(self):
+        return self.is_active_user
+
+    def can(self, role):
+        """Whether this user's role is at least `role`."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    @property
+    def display_name(self):
+        return self.name or self.email
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 hash is stored."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
+    name = db.Column(db.String(120), nullable=False)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    prefix = db.Column(db.String(16), nullable=False)
+    read_only = db.Column(db.Boolean, nullable=False, default=False)
+    created_at = created_at_column()
+    last_used_at = db.Column(db.DateTime)
+    revoked_at = db.Column(db.DateTime)
+
+    organization = db.relationship(Organization, lazy="joined")
+
+
+class LegalEntity(db.Model):
+    """A company of the organization that customers are billed under."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)
+    country = db.Column(db.String(2), nullable=False)
+    currency = db.Column(db.String(3), nullable=False)
+
+
+class EmailTemplate(db.Model):
+    """An email that dunning rules send."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)
+    subject = db.Column(db.String(255), nullable=False, default="")
+    body = db.Column(db.Text, nullable=False, default="")
+    created_at = created_at_column()
+    updated_at = updated_at_column()
+
+
+class DocumentTemplate(db.Model):
+    """A document (PDF layout) that dunning rules generate."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    created_at = created_at_column()
+    updated_at = updated_at_column()
+
+
+class PropertyDefinition(db.Model):
+    """A customer property that admins define: key, label, type, options, required."""
+
+    __table_args__ = (db.UniqueConstraint("organization_id", "key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
+    key = db.Column(db.String(64), nullable=False)
+    label = db.Column(db.String(200), nullable=False)
+    type = db.Column(db.String(16), nullable=False, default="text")
+    options = db.Column(db.JSON, nullable=False, default=list)
+    required = db.Column(db.Boolean, nullable=False, default=False)
+    position = db.Column(db.Integer, nullable=False, default=0)
+
+
+class OverdueRule(db.Model):
+    """One step of the dunning ladder (SPEC §7)."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
+    level = db.Column(db.Integer, nullable=False)
+    days_overdue = db.Column(db.Integer, nullable=False)
+    due_in_days = db.Column(db.Integer, nullable=False, default=7)
+    type = db.Column(db.String(16), nullable=False, default="reminder")
+    email_template_id = db.Column(db.ForeignKey("email_template.id"), nullable=False)
+    document_template_id = db.Column(db.ForeignKey("document_template.id"))
+    amount_in_cents = db.Column(db.Integer)
+    attach_original_invoice = db.Column(db.Boolean, nullable=False, default=True)
+    send_letter = db.Column(db.Boolean, nullable=False, default=False)
+    is_enabled = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = created_at_column()
+    updated_at = updated_at_column()
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    email_template = db.relationship(EmailTemplate, lazy="joined")
+    document_template = db.relationship(DocumentTemplate, lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OrganizationSettings(db.Model):
+    """The organization layer of the billing settings; a NULL column uses the system default."""
+
+    organization_id = db.Column(db.ForeignKey("organization.id"), primary_key=True)
+    version = db.Column(db.Integer, nullable=False, default=1)
+    updated_at = updated_at_column()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+add_setting_columns(OrganizationSettings, INHERITABLE_FIELDS)

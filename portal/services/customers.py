@@ -1,0 +1,366 @@
+"""Customers: creation with its rules, search terms, and the overview's query."""
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import (
+    Address,
+    Contact,
+    Customer,
+    CustomerAlias,
+    CustomerSearchTerm,
+    CustomerSettings,
+    LegalEntity,
+    Organization,
+)
+from portal.models.customer import CUSTOMER_TYPES, STATUSES
+from portal.services import audit, rules
+from portal.services.rules import Errors
+
+ALIAS_MAX = 128
+DEBTOR_IDENT_MAX = 64
+SEARCH_WORDS_MAX = 6
+
+
+# --- rules shared by the New customer form, the API and later edits -------------------------------
+
+def check_aliases_free(organization_id, aliases, customer_id=None):
+    """Raise ValueError naming the first alias another customer of the organization already has."""
+    if not aliases:
+        return aliases
+    query = sa.select(CustomerAlias.alias).where(
+        CustomerAlias.organization_id == organization_id, CustomerAlias.alias.in_(aliases))
+    if customer_id is not None:
+        query = query.where(CustomerAlias.customer_id != customer_id)
+    taken = db.session.scalars(query).first()
+    if taken:
+        raise ValueError(f"Alias '{taken}' already belongs to another customer.")
+    return aliases
+
+
+def check_debtor_ident_free(organization_id, debtor_ident):
+    if debtor_ident and db.session.scalar(sa.select(Customer.id).where(
+            Customer.organization_id == organization_id, Customer.debtor_ident == debtor_ident)):
+        raise ValueError(f"Debtor ident '{debtor_ident}' is already taken.")
+    return debtor_ident
+
+
+def legal_entity(organization_id, value):
+    """The id of one of the organization's legal entities, or None."""
+    if value in (None, ""):
+        return None
+    try:
+        entity_id = int(value)
+    except (TypeError, ValueError):
+        raise ValueError("Choose one of your legal entities.") from None
+    if not db.session.scalar(sa.select(LegalEntity.id).where(
+            LegalEntity.id == entity_id, LegalEntity.organization_id == organization_id)):
+        raise ValueError("Choose one of your legal entities.")
+    return entity_id
+
+
+def clean_address(data, errors, prefix, required_country=None):
+    """The fields of an address, each checked; errors go under `prefix.field`."""
+    data = data or {}
+    cleaned = {
+        "line1": errors.check(f"{prefix}.line1", rules.text, data.get("line1"), 200),
+        "line2": errors.check(f"{prefix}.line2", rules.text, data.get("line2"), 200),
+        "city": errors.check(f"{prefix}.city", rules.text, data.get("city"), 100),
+        "state": errors.check(f"{prefix}.state", rules.text, data.get("state"), 100),
+        "postalCode": errors.check(f"{prefix}.postalCode", rules.text, data.get("postalCode"), 20),
+    }
+    country = data.get("country") or required_country
+    cleaned["country"] = errors.check(f"{prefix}.country", rules.country, country)
+    return cleaned
+
+
+def clean_new_customer(organization_id, data):
+    """Check a new customer (API field names); return the cleaned values or raise ValidationFailed."""
+    errors = Errors()
+    cleaned = {
+        "name": errors.check("name", rules.required_text, data.get("name"), 200, "Name"),
+        "customerType": errors.check("customerType", rules.choice, data.get("customerType") or "B2B",
+                                     CUSTOMER_TYPES, "Customer type"),
+        "language": errors.check("language", rules.language, data.get("language") or "en"),
+        "country": errors.check("country", rules.country, data.get("country")),
+        "currency": errors.check("currency", rules.currency, data.get("currency")),
+        "taxRate": errors.check("taxRate", rules.tax_rate, data.get("taxRate")),
+        "taxCountry": errors.check("taxCountry", rules.country, data.get("taxCountry") or None, required=False),
+        "taxId": errors.check("taxId", rules.text, data.get("taxId"), 64),
+        "legalEntityId": errors.check("legalEntityId", legal_entity, organization_id, data.get("legalEntityId")),
+        "contractorReferences": errors.check("contractorReferences", rules.string_list,
+                                             data.get("contractorReferences"), 128, "Contractor references"),
+    }
+    cleaned["vatId"] = errors.check("vatId", rules.vat_id, data.get("vatId"), cleaned["country"])
+    debtor_ident = errors.check("debtorIdent", rules.identifier, data.get("debtorIdent"), DEBTOR_IDENT_MAX,
+                                "Debtor ident")
+    cleaned["debtorIdent"] = errors.check("debtorIdent", check_debtor_ident_free, organization_id, debtor_ident)
+    aliases = errors.check("aliases", rules.string_list, data.get("aliases"), ALIAS_MAX, "Aliases")
+    cleaned["aliases"] = errors.check("aliases", check_aliases_free, organization_id, aliases) or []
+
+    contact = data.get("primaryContact") or {}
+    if not isinstance(contact, dict):
+        errors["primaryContact"] = "Must be an object with firstName, lastName and email."
+        contact = {}
+    cleaned["primaryContact"] = {
+        "firstName": errors.check("primaryContact.firstName", rules.text, contact.get("firstName"), 100),
+        "lastName": errors.check("primaryContact.lastName", rules.text, contact.get("lastName"), 100),
+        "email": errors.check("primaryContact.email", rules.email, contact.get("email")),
+    }
+    address = data.get("invoiceAddress")
+    if address is not None and not isinstance(address, dict):
+        errors["invoiceAddress"] = "Must be an object."
+        address = None
+    cleaned["invoiceAddress"] = clean_address(address, errors, "invoiceAddress", cleaned["country"])
+    errors.raise_if_any()
+    return cleaned
+
+
+# --- creation ---------------------------------------------------------------------------------------
+
+def next_account_sequence(organization_id, count=1):
+    """Reserve `count` account numbers of the organization atomically; return the first."""
+    last = db.session.execute(
+        sa.update(Organization).where(Organization.id == organization_id)
+        .values(account_sequence=Organization.account_sequence + count)
+        .returning(Organization.account_sequence)
+    ).scalar_one()
+    return last - count + 1
+
+
+def account_number_for(sequence):
+    return f"{100000 + sequence}"
+
+
+def generated_debtor_ident(sequence):
+    return f"CUST-{sequence:06d}"
+
+
+def create_customer(organization_id, data):
+    """Create a customer with Invoice address 1, the primary contact, its settings row and an audit event."""
+    cleaned = clean_new_customer(organization_id, data)
+    sequence = next_account_sequence(organization_id)
+    debtor_ident = cleaned["debtorIdent"]
+    while not debtor_ident:
+        candidate = generated_debtor_ident(sequence)
+        exists = db.session.scalar(sa.select(Customer.id).where(
+            Customer.organization_id == organization_id, Customer.debtor_ident == candidate))
+        debtor_ident = None if exists else candidate
+        sequence = sequence if debtor_ident else next_account_sequence(organization_id)
+    customer = Customer(
+        organization_id=organization_id, debtor_ident=debtor_ident, account_number=account_number_for(sequence),
+        name=cleaned["name"], customer_type=cleaned["customerType"], language=cleaned["language"],
+        country=cleaned["country"], currency=cleaned["currency"], legal_entity_id=cleaned["legalEntityId"],
+        vat_id=cleaned["vatId"], tax_country=cleaned["taxCountry"], tax_id=cleaned["taxId"],
+        tax_rate=cleaned["taxRate"], contractor_references=cleaned["contractorReferences"], status="active",
+    )
+    address = cleaned["invoiceAddress"]
+    customer.addresses.append(Address(
+        type="invoice", is_main=True, line1=address["line1"] or "", line2=address["line2"] or "",
+        city=address["city"] or "", state=address["state"] or "", postal_code=address["postalCode"] or "",
+        country=address["country"]))
+    contact = cleaned["primaryContact"]
+    customer.contacts.append(Contact(
+        first_name=contact["firstName"] or "", last_name=contact["lastName"] or "", email=contact["email"],
+        email_preferences=["billing", "updates", "legal"], is_primary=True))
+    customer.aliases = [CustomerAlias(organization_id=organization_id, alias=a) for a in cleaned["aliases"]]
+    customer.settings = CustomerSettings()
+    db.session.add(customer)
+    db.session.flush()
+    index_search_terms(customer)
+    audit.record(organization_id, "customer", customer.id, "create",
+                 {k: [None, v] for k, v in customer_summary(customer).items() if v not in (None, "", [])},
+                 customer_id=customer.id)
+    return customer
+
+
+def customer_summary(customer):
+    """The customer's own fields, as the audit trail records them."""
+    return {
+        "name": customer.name, "debtorIdent": customer.debtor_ident, "accountNumber": customer.account_number,
+        "customerType": customer.customer_type, "language": customer.language, "country": customer.country,
+        "currency": customer.currency, "legalEntityId": customer.legal_entity_id, "vatId": customer.vat_id,
+        "taxCountry": customer.tax_country, "taxId": customer.tax_id, "taxRate": customer.tax_rate,
+        "contractorReferences": list(customer.contractor_references or []),
+        "aliases": customer.alias_values, "status": customer.status,
+        "primaryEmail": customer.primary_contact.email if customer.primary_contact else None,
+    }
+
+
+# --- search -------------------------------------------------------------------------------------------
+
+def search_terms(name, debtor_ident, account_number, email, aliases, vat_id):
+    """The lower-cased words a customer is found by: name words, identifiers, email, aliases, VAT id."""
+    terms = set()
+    name = (name or "").lower()
+    terms.update(name.split())
+    terms.update(re.findall(r"\w+", name))
+    for value in (debtor_ident, account_number, vat_id, *(aliases or [])):
+        if value:
+            terms.add(value.lower())
+    if email:
+        email = email.lower()
+        terms.add(email)
+        terms.add(email.split("@")[-1])
+    return {t[:254] for t in terms if t}
+
+
+def index_search_terms(customer):
+    """Replace the customer's search terms after a change of any field they come from."""
+    db.session.execute(sa.delete(CustomerSearchTerm).where(CustomerSearchTerm.customer_id == customer.id))
+    primary = customer.primary_contact
+    terms = search_terms(customer.name, customer.debtor_ident, customer.account_number,
+                         primary.email if primary else None, customer.alias_values, customer.vat_id)
+    if terms:
+        db.session.execute(sa.insert(CustomerSearchTerm), [
+            {"organization_id": customer.organization_id, "term": t, "customer_id": customer.id} for t in terms])
+
+
+def _prefix_match(organization_id, word):
+    # A range on the primary key (org, term, customer) is a prefix search that uses the index everywhere.
+    return sa.select(CustomerSearchTerm.customer_id).where(
+        CustomerSearchTerm.organization_id == organization_id,
+        CustomerSearchTerm.term >= word,
+        CustomerSearchTerm.term < word + "\U0010ffff",
+    )
+
+
+SORTS = {
+    "name": Customer.name,
+    "debtorIdent": Customer.debtor_ident,
+    "accountNumber": Customer.account_number,
+    "country": Customer.country,
+    "currency": Customer.currency,
+    "createdAt": Customer.created_at,
+}
+
+
+@dataclass
+class CustomerFilter:
+    """What the overview and the API list: a search, filters and a sort."""
+
+    q: str = ""
+    status: str = "active"
+    customer_type: str = ""
+    country: str = ""
+    currency: str = ""
+    legal_entity_id: int | None = None
+    alias: str = ""
+    sort: str = "name"
+    descending: bool = False
+    errors: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args):
+        """Read the filter from query-string arguments; unknown values are dropped, not errors."""
+        status = args.get("status", "active")
+        sort = args.get("sort", "name")
+        descending = sort.startswith("-")
+        sort = sort.lstrip("-")
+        legal_entity_id = args.get("legalEntityId") or args.get("legal_entity") or ""
+        return cls(
+            q=(args.get("q") or "").strip()[:200],
+            status=status if status in (*STATUSES, "all") else "active",
+            customer_type=args.get("type") if args.get("type") in CUSTOMER_TYPES else "",
+            country=(args.get("country") or "").upper() if (args.get("country") or "").upper()
+            in rules.COUNTRY_CODES else "",
+            currency=(args.get("currency") or "").upper() if (args.get("currency") or "").upper()
+            in rules.CURRENCY_CODES else "",
+            legal_entity_id=int(legal_entity_id) if str(legal_entity_id).isdigit() else None,
+            alias=(args.get("alias") or "").strip()[:ALIAS_MAX],
+            sort=sort if sort in SORTS else "name",
+            descending=descending,
+        )
+
+    def as_args(self, **changes):
+        """The query-string arguments that reproduce this filter (defaults left out)."""
+        values = {
+            "q": self.q, "status": self.status if self.status != "active" else "", "type": self.customer_type,
+            "country": self.country, "currency": self.currency,
+            "legal_entity": self.legal_entity_id or "",
+            "sort": ("-" if self.descending else "") + self.sort if (self.sort, self.descending) != ("name", False)
+            else "",
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+    @property
+    def is_filtered(self):
+        return bool(self.q or self.status != "active" or self.customer_type or self.country or self.currency
+                    or self.legal_entity_id or self.alias)
+
+
+def filtered_customers(organization_id, flt):
+    """The WHERE clause of the overview, the CSV export and the API list, as one select of Customer."""
+    query = sa.select(Customer).where(Customer.organization_id == organization_id)
+    if flt.status != "all":
+        query = query.where(Customer.status == flt.status)
+    if flt.customer_type:
+        query = query.where(Customer.customer_type == flt.customer_type)
+    if flt.country:
+        query = query.where(Customer.country == flt.country)
+    if flt.currency:
+        query = query.where(Customer.currency == flt.currency)
+    if flt.legal_entity_id:
+        query = query.where(Customer.legal_entity_id == flt.legal_entity_id)
+    if flt.alias:
+        query = query.where(Customer.id.in_(sa.select(CustomerAlias.customer_id).where(
+            CustomerAlias.organization_id == organization_id, CustomerAlias.alias == flt.alias)))
+    for word in flt.q.lower().split()[:SEARCH_WORDS_MAX]:
+        query = query.where(Customer.id.in_(_prefix_match(organization_id, word)))
+    return query
+
+
+def with_primary_email(query):
+    """Add the primary contact's email as a second column (one join, no query per row)."""
+    return query.outerjoin(Contact, sa.and_(Contact.customer_id == Customer.id, Contact.is_primary)) \
+        .add_columns(Contact.email.label("primary_email"))
+
+
+def ordered(query, flt):
+    column = SORTS[flt.sort]
+    if flt.descending:
+        return query.order_by(column.desc(), Customer.id.desc())
+    return query.order_by(column.asc(), Customer.id.asc())
+
+
+@dataclass
+class Page:
+    """One page of the overview."""
+
+    rows: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_index(self):
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self):
+        return min(self.total, self.page * self.per_page)
+
+
+def overview_page(organization_id, flt, page, per_page):
+    """The rows of one overview page (customer, primary email) and the total: two queries."""
+    base = filtered_customers(organization_id, flt)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.with_only_columns(Customer.id)
+                                                                      .subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = db.session.execute(
+        ordered(with_primary_email(base), flt).limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def export_rows(organization_id, flt, batch=1000):
+    """Every customer of the filter, in the overview's order, streamed in batches."""
+    query = ordered(with_primary_email(filtered_customers(organization_id, flt)), flt)
+    yield from db.session.execute(query.execution_options(yield_per=batch))

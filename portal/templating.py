@@ -1,0 +1,70 @@
+"""Template filters and globals: names of countries and currencies, money, dates in the user's zone."""
+import json
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+import pycountry
+from babel.numbers import format_currency, format_decimal
+from flask import current_app
+from flask_login import current_user
+
+from portal.models.customer import CUSTOMER_TYPES
+
+COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+CURRENCIES = sorted((c.alpha_3, c.name) for c in pycountry.currencies)
+LANGUAGES = sorted(((lang.alpha_2, lang.name) for lang in pycountry.languages if hasattr(lang, "alpha_2")),
+                   key=lambda item: item[1])
+_COUNTRY_NAMES = dict(COUNTRIES)
+_LANGUAGE_NAMES = dict(LANGUAGES)
+
+HTMX_CONFIG = json.dumps({
+    # htmx 2 leaves 4xx unswapped by default; validation (422) and conflict (409) fragments must swap.
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "422", "swap": True},
+        {"code": "409", "swap": True},
+        {"code": "[45]..", "swap": False, "error": True},
+    ],
+    "includeIndicatorStyles": False,  # the CSP allows no inline styles; portal.css styles indicators
+    "allowEval": False,
+    "allowScriptTags": False,
+    "historyCacheSize": 20,
+})
+
+
+def country_name(code):
+    return _COUNTRY_NAMES.get(code or "", code or "")
+
+
+def language_name(code):
+    return _LANGUAGE_NAMES.get(code or "", code or "")
+
+
+def money(amount, currency):
+    return format_currency(amount, currency, locale="en_US")
+
+
+def percent(value):
+    return format_decimal(value or 0, format="0.00", locale="en_US") + " %"
+
+
+def local_datetime(value, fmt="%Y-%m-%d %H:%M"):
+    """A UTC timestamp in the signed-in user's time zone."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_user.timezone) if current_user and current_user.is_authenticated else UTC
+    return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
+
+
+def init_app(app):
+    """Register filters and globals."""
+    app.jinja_env.filters.update(country_name=country_name, language_name=language_name, money=money,
+                                 percent=percent, local_datetime=local_datetime)
+    app.jinja_env.globals.update(COUNTRIES=COUNTRIES, CURRENCIES=CURRENCIES, LANGUAGES=LANGUAGES,
+                                 CUSTOMER_TYPES=CUSTOMER_TYPES, HTMX_CONFIG=HTMX_CONFIG)
+
+    @app.context_processor
+    def htmx_script():
+        return {"htmx_url": current_app.config["PORTAL_HTMX_URL"],
+                "htmx_integrity": current_app.config["PORTAL_HTMX_INTEGRITY"]}

@@ -1,0 +1,198 @@
+"""Fixtures: a migrated real database (SQLite file, or PostgreSQL via TEST_DATABASE_URL), the app,
+a client that signs in and sends the CSRF token, and factories."""
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.extensions import db
+
+TEST_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The database under test: PostgreSQL when TEST_DATABASE_URL names one, else a SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url):
+    """Run the Alembic migrations once: the tests use the schema production gets."""
+    from flask_migrate import downgrade, upgrade
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        upgrade()
+        downgrade(revision="base")  # the way down works too
+        upgrade()
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    from portal.auth import hash_password
+
+    return hash_password(TEST_PASSWORD)
+
+
+def _empty_tables():
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
+                                   + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(migrated):
+    """A fresh app on an emptied database."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=migrated)
+    with app.app_context():
+        _empty_tables()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Builds organizations, users and customers through the same services the portal uses."""
+
+    def __init__(self, password_hash):
+        self.password_hash = password_hash
+        self._n = 0
+
+    def org(self, slug="acme", name=None):
+        from portal.models import LegalEntity
+        from portal.services.demo import ensure_organization
+
+        organization = ensure_organization(slug, name or slug.capitalize() + " Corp")
+        db.session.add(LegalEntity(organization_id=organization.id, name=f"{slug.capitalize()} Billing GmbH",
+                                   country="DE", currency="EUR"))
+        db.session.commit()
+        return organization
+
+    def user(self, organization, role="manager", email=None):
+        from portal.models import User
+
+        user = User(organization_id=organization.id, role=role, email=email or f"{role}@{organization.slug}.test",
+                    name=f"{role.capitalize()} of {organization.slug}", password_hash=self.password_hash)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def customer(self, organization, **fields):
+        from portal.services.customers import create_customer
+
+        self._n += 1
+        data = {"name": f"Customer {self._n}", "country": "DE", "currency": "EUR", "customerType": "B2B",
+                "language": "de",
+                "primaryContact": {"firstName": "Ada", "lastName": "Lovelace", "email": f"ada{self._n}@example.com"}}
+        data.update(fields)
+        customer = create_customer(organization.id, data)
+        db.session.commit()
+        return customer
+
+
+@pytest.fixture
+def make(app, password_hash):
+    return Factory(password_hash)
+
+
+@pytest.fixture
+def org(make):
+    return make.org("acme")
+
+
+CSRF_PATTERN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+class Auth:
+    """Signs a user in through the login form and sends the page's CSRF token with every write."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def login(self, user, password=TEST_PASSWORD):
+        page = self.client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = self.client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        self.token = CSRF_PATTERN.search(self.client.get("/customers").get_data(as_text=True)).group(1)
+        return response
+
+    def headers(self, htmx=False, **extra):
+        headers = {"X-CSRFToken": self.token}
+        if htmx:
+            headers["HX-Request"] = "true"
+        headers.update(extra)
+        return headers
+
+    def get(self, url, htmx=False, **extra):
+        return self.client.get(url, headers={"HX-Request": "true", **extra} if htmx else extra)
+
+    def post(self, url, data=None, htmx=False, **extra):
+        return self.client.post(url, data=data or {}, headers=self.headers(htmx, **extra))
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def manager(make, org):
+    return make.user(org, "manager")
+
+
+@pytest.fixture
+def as_manager(auth, manager):
+    auth.login(manager)
+    return auth
+
+
+class QueryCounter:
+    """Counts the SQL statements the app's engine runs."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args):
+        self.count += 1
+
+
+@pytest.fixture
+def count_queries(app):
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        sa.event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting
