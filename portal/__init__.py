@@ -23,8 +23,8 @@ def create_app(config_name=None, **overrides):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
+    limiter.init_app(app)  # before CSRF, so that refused sign-ins count towards the limit too
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     from portal.auth import init_login
 

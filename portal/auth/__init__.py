@@ -3,11 +3,10 @@ from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, g
+from flask import abort
 from flask_login import current_user, login_required
 
 from portal.extensions import db
-from portal.services.audit import Actor
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
@@ -56,12 +55,8 @@ def get_in_org_or_404(model, object_id, organization_id=None):
     return record
 
 
-def user_actor(user):
-    return Actor("user", user.id, user.email)
-
-
 def init_login(app):
-    """Flask-Login: load users, mark the actor of each request."""
+    """Flask-Login: load users by id."""
     from portal.extensions import login_manager
     from portal.models import User
 
@@ -71,7 +66,4 @@ def init_login(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
-        if user is not None:
-            g.actor = user_actor(user)
-        return user
+        return db.session.get(User, int(user_id)) if str(user_id).isdigit() else None

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import DUMMY_HASH, check_password
 from portal.auth.forms import LoginForm
-from portal.extensions import db, limiter
+from portal.extensions import csrf, db, limiter
 from portal.models import User
 
 bp = Blueprint("auth", __name__)
@@ -30,6 +30,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt  # LoginForm checks the token itself, after the rate limit has counted the attempt
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     """Show the sign-in form; sign in with email and password."""

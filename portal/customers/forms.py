@@ -7,6 +7,13 @@ from portal.models.customer import CUSTOMER_TYPES
 from portal.templating import COUNTRIES, CURRENCIES, LANGUAGES
 
 
+class Select(SelectField):
+    """A select whose value the shared rules check (one message, the same as the API's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validate_choice=False, **kwargs)
+
+
 def options(pairs):
     """(value, label) pairs as WTForms select choices."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -23,8 +30,8 @@ class NewCustomerForm(FlaskForm):
     contact_first_name = StringField("First name")
     contact_last_name = StringField("Last name")
     contact_email = EmailField("Primary contact email")
-    country = SelectField("Country", choices=_with_blank(COUNTRIES))
-    currency = SelectField("Billing currency", choices=_with_blank([(c, f"{c} · {n}") for c, n in CURRENCIES]))
+    country = Select("Country", choices=_with_blank(COUNTRIES))
+    currency = Select("Billing currency", choices=_with_blank([(c, f"{c} · {n}") for c, n in CURRENCIES]))
     line1 = StringField("Address line 1")
     line2 = StringField("Address line 2")
     city = StringField("City")
@@ -33,9 +40,9 @@ class NewCustomerForm(FlaskForm):
     tax_rate = StringField("Tax rate (%)", default="0.00")
     vat_id = StringField("VAT id")
     aliases = TextAreaField("External IDs / aliases", render_kw={"rows": 2})
-    legal_entity = SelectField("Legal entity", choices=[])
-    customer_type = SelectField("Customer type", choices=options((t, t) for t in CUSTOMER_TYPES), default="B2B")
-    language = SelectField("Language", choices=options(LANGUAGES), default="en")
+    legal_entity = Select("Legal entity", choices=[])
+    customer_type = Select("Customer type", choices=options((t, t) for t in CUSTOMER_TYPES), default="B2B")
+    language = Select("Language", choices=options(LANGUAGES), default="en")
     debtor_ident = StringField("Debtor ident")
 
     # Which form field shows the error of which API field.

@@ -22,9 +22,15 @@ CLI_ACTOR = Actor("cli", None, "command line")
 
 
 def current_actor():
-    """The actor of the current request (set at sign-in or token check), or the command line."""
-    if has_request_context() and getattr(g, "actor", None):
-        return g.actor
+    """The actor of the current request: its API token or its signed-in user; else the command line."""
+    if not has_request_context():
+        return CLI_ACTOR
+    if getattr(g, "api_actor", None):
+        return g.api_actor
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return Actor("user", current_user.id, current_user.email)
     return CLI_ACTOR
 
 

@@ -113,7 +113,10 @@ def vat_id(value, country_code=None):
     raw = text(value, 32)
     if raw is None:
         return None
-    compact = eu_vat.compact(raw)
+    try:
+        compact = eu_vat.compact(raw)
+    except StdnumError:  # not a prefix stdnum knows: keep it as typed, without spaces
+        compact = re.sub(r"\s+", "", raw).upper()
     prefix = compact[:2].upper()
     if prefix in EU_VAT_COUNTRIES or prefix == "EL" or (country_code and country_code in EU_VAT_COUNTRIES):
         try:

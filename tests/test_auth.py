@@ -1,0 +1,120 @@
+"""Sign-in, roles, CSRF and the security headers."""
+import pytest
+
+from portal import create_app
+from tests.conftest import TEST_PASSWORD
+
+
+def test_pages_need_sign_in(client):
+    response = client.get("/customers")
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
+
+
+def test_sign_in_flashes_who_and_organization(auth, manager):
+    auth.login(manager)
+    page = auth.get("/customers").get_data(as_text=True)
+    assert f"Signed in as {manager.email} (manager) in Acme Corp." in page
+
+
+def test_wrong_password_is_refused_at_the_field(client, manager):
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/login", data={"email": manager.email, "password": "wrong", "csrf_token": token})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Email or password is wrong." in body
+    assert f'value="{manager.email}"' in body  # what the user typed stays
+
+
+def test_passwords_are_hashed_with_argon2(manager):
+    assert manager.password_hash.startswith("$argon2id$")
+    assert TEST_PASSWORD not in manager.password_hash
+
+
+def test_next_only_follows_local_paths(auth, client, manager):
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/login?next=https://evil.example/", data={
+        "email": manager.email, "password": TEST_PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/customers"
+
+
+def test_sign_out(as_manager):
+    response = as_manager.post("/logout")
+    assert response.status_code == 302
+    assert as_manager.get("/customers").status_code == 302
+
+
+def test_post_without_csrf_token_is_refused(as_manager):
+    response = as_manager.client.post("/customers/new", data={"name": "X"})
+    assert response.status_code == 400
+    assert "Form expired" in response.get_data(as_text=True)
+
+
+def test_login_is_rate_limited(migrated, password_hash, app, make, org):
+    limited = create_app("test", SQLALCHEMY_DATABASE_URI=migrated, LOGIN_RATE_LIMIT="3 per minute")
+    client = limited.test_client()
+    statuses = [client.post("/login", data={"email": "x@y.z", "password": "nope"}).status_code for _ in range(4)]
+    assert 429 not in statuses[:3] and statuses[3] == 429
+
+
+def test_security_headers_and_cookie_flags(auth, manager):
+    response = auth.login(manager)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = auth.get("/customers")
+    csp = page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert "script-src 'self' https://cdn.jsdelivr.net" in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert "HX-Request" in page.headers["Vary"]
+
+
+def test_production_requires_a_secret_key(migrated, monkeypatch):
+    from portal.config import Config
+
+    monkeypatch.setattr(Config, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", SQLALCHEMY_DATABASE_URI=migrated)
+
+
+def test_production_cookies_are_secure():
+    from portal.config import Config
+
+    assert Config.SESSION_COOKIE_SECURE is True
+
+
+def test_page_pins_htmx_with_integrity(as_manager):
+    page = as_manager.get("/customers").get_data(as_text=True)
+    assert 'src="https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js"' in page
+    assert 'integrity="sha384-' in page
+    assert '"X-CSRFToken": "' in page
+
+
+@pytest.mark.parametrize("path", ["/customers/99999", "/nowhere"])
+def test_unknown_pages_are_404_pages(as_manager, path):
+    response = as_manager.get(path)
+    assert response.status_code == 404
+    assert "404" in response.get_data(as_text=True)
+
+
+def test_errors_for_htmx_are_fragments(as_manager):
+    response = as_manager.get("/customers/99999", htmx=True)
+    assert response.status_code == 404
+    assert "<html" not in response.get_data(as_text=True)
+
+
+def test_errors_for_json_clients_are_problems(as_manager):
+    response = as_manager.get("/customers/99999", Accept="application/json")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 404
+
+
+def test_sign_in_without_csrf_token_is_refused(client, manager):
+    response = client.post("/login", data={"email": manager.email, "password": TEST_PASSWORD})
+    assert response.status_code == 422
+    assert "The form expired" in response.get_data(as_text=True)

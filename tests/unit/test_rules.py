@@ -1,0 +1,58 @@
+"""The validation rules, without Flask."""
+from decimal import Decimal
+
+import pytest
+
+from portal.services import rules
+from portal.services.customers import search_terms
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, Decimal("0.00")), ("", Decimal("0.00")), ("19", Decimal("19.00")), ("7,5", Decimal("7.50")),
+    (0, Decimal("0.00")), ("100", Decimal("100.00")),
+])
+def test_tax_rate_accepts(value, expected):
+    assert rules.tax_rate(value) == expected
+
+
+@pytest.mark.parametrize("value", ["-1", "100.01", "abc", "NaN", "Infinity", "1.001", True, [1]])
+def test_tax_rate_refuses(value):
+    with pytest.raises(ValueError):
+        rules.tax_rate(value)
+
+
+def test_vat_ids_of_eu_countries_are_checked():
+    assert rules.vat_id("DE 136 695 976", "DE") == "DE136695976"
+    with pytest.raises(ValueError):
+        rules.vat_id("DE136695977", "DE")
+    assert rules.vat_id("GB-ANYTHING-1", "US") == "GB-ANYTHING-1"
+
+
+def test_codes_are_normalized_and_checked():
+    assert rules.country("de") == "DE" and rules.currency("eur") == "EUR" and rules.language("DE") == "de"
+    for rule, value in ((rules.country, "XX"), (rules.currency, "EURO"), (rules.language, "xx")):
+        with pytest.raises(ValueError):
+            rule(value)
+
+
+def test_text_limits_and_control_characters():
+    assert rules.text("  a  ", 5) == "a"
+    with pytest.raises(ValueError, match="At most 3"):
+        rules.text("abcd", 3)
+    with pytest.raises(ValueError, match="control"):
+        rules.text("a\x00b", 5)
+
+
+def test_string_lists_from_forms_and_json():
+    assert rules.string_list("a\nb, c", 10, "X") == ["a", "b", "c"]
+    assert rules.string_list(["a"], 10, "X") == ["a"]
+    with pytest.raises(ValueError, match="twice"):
+        rules.string_list(["a", "a"], 10, "X")
+    with pytest.raises(ValueError):
+        rules.string_list([1], 10, "X")
+
+
+def test_search_terms_cover_words_identifiers_and_email():
+    terms = search_terms("Müller-Schmidt GmbH", "D-1", "100001", "Anna@Example.COM", ["CRM-7"], "DE136695976")
+    assert {"müller-schmidt", "müller", "schmidt", "gmbh", "d-1", "100001", "anna@example.com", "example.com",
+            "crm-7", "de136695976"} <= terms
