@@ -188,9 +188,14 @@ def seed_customers(organization, count, batch_size=5000, seed=None):
     rows = list(_customer_rows(rng, organization.id, legal_entities, first_sequence, missing, now))
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
-        ids = db.session.execute(
-            sa.insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
-            [row["customer"] for row in batch]).scalars().all()
+        # Core executemany (no RETURNING per row); the ids are then read back in one query.
+        connection = db.session.connection()
+        connection.execute(Customer.__table__.insert(), [row["customer"] for row in batch])
+        numbers = [row["customer"]["account_number"] for row in batch]
+        id_by_number = dict(connection.execute(
+            sa.select(Customer.account_number, Customer.id).where(
+                Customer.organization_id == organization.id, Customer.account_number.in_(numbers))).all())
+        ids = [id_by_number[number] for number in numbers]
         addresses, contacts, aliases, settings, methods, terms = [], [], [], [], [], []
         for customer_id, row in zip(ids, batch, strict=True):
             addresses.append({**row["address"], "customer_id": customer_id})
@@ -209,7 +214,7 @@ def seed_customers(organization, count, batch_size=5000, seed=None):
         for model, values in ((Address, addresses), (Contact, contacts), (CustomerSettings, settings),
                               (CustomerAlias, aliases), (PaymentMethod, methods), (CustomerSearchTerm, terms)):
             if values:
-                db.session.execute(sa.insert(model), values)
+                connection.execute(model.__table__.insert(), values)
     return missing
 
 
