@@ -1,11 +1,12 @@
-"""Database connection settings: SQLite gets WAL, foreign keys and a busy timeout."""
+"""Database connection settings: SQLite gets WAL, foreign keys, a busy timeout and immediate writes."""
+from flask import has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
-    # Autocommit around the PRAGMAs: journal_mode cannot change inside a transaction.
-    previous = dbapi_connection.isolation_level
+def _sqlite_connect(dbapi_connection, _record):
+    # Let SQLAlchemy's "begin" event below open transactions, not the sqlite3 module.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -13,18 +14,21 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-    dbapi_connection.isolation_level = previous
+
+
+def _sqlite_begin(connection):
+    # A writing request takes the write lock up front: a second writer waits and then reads the
+    # first one's result, so version checks (ETag, form version) see the newest row.
+    immediate = has_request_context() and request.method in WRITE_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def init_app(app):
-    """Apply the SQLite pragmas to every new connection of this app's engine."""
+    """Apply the SQLite settings to this app's engine."""
     from portal.extensions import db
 
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
-
-
-def is_sqlite(engine: Engine):
-    return engine.dialect.name == "sqlite"
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)

@@ -178,8 +178,9 @@ class QueryCounter:
     def __init__(self):
         self.count = 0
 
-    def __call__(self, *args):
-        self.count += 1
+    def __call__(self, _conn, _cursor, statement, *args):
+        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            self.count += 1
 
 
 @pytest.fixture

@@ -76,29 +76,62 @@ def clean_address(data, errors, prefix, required_country=None):
     return cleaned
 
 
+class VersionConflict(Exception):
+    """The record changed since the client read it; `current` is the record as it is now."""
+
+    def __init__(self, current):
+        super().__init__("The record was changed by someone else.")
+        self.current = current
+
+
+def _vat_rule(organization_id, value, data):
+    return rules.vat_id(value, data.get("country"))
+
+
+def _aliases_rule(organization_id, value, data, customer_id=None):
+    aliases = rules.string_list(value, ALIAS_MAX, "Aliases")
+    return check_aliases_free(organization_id, aliases, customer_id)
+
+
+# One rule per customer field: (organization_id, value, the other input) -> cleaned value, or ValueError.
+CUSTOMER_FIELD_RULES = {
+    "name": lambda org, v, d: rules.required_text(v, 200, "Name"),
+    "customerType": lambda org, v, d: rules.choice(v, CUSTOMER_TYPES, "Customer type"),
+    "language": lambda org, v, d: rules.language(v),
+    "country": lambda org, v, d: rules.country(v),
+    "currency": lambda org, v, d: rules.currency(v),
+    "legalEntityId": lambda org, v, d: legal_entity(org, v),
+    "vatId": _vat_rule,
+    "taxCountry": lambda org, v, d: rules.country(v or None, required=False),
+    "taxId": lambda org, v, d: rules.text(v, 64),
+    "taxRate": lambda org, v, d: rules.tax_rate(v),
+    "contractorReferences": lambda org, v, d: rules.string_list(v, 128, "Contractor references"),
+    "aliases": _aliases_rule,
+    "status": lambda org, v, d: rules.choice(v, STATUSES, "Status"),
+}
+CUSTOMER_COLUMNS = {
+    "name": "name", "customerType": "customer_type", "language": "language", "country": "country",
+    "currency": "currency", "legalEntityId": "legal_entity_id", "vatId": "vat_id", "taxCountry": "tax_country",
+    "taxId": "tax_id", "taxRate": "tax_rate", "contractorReferences": "contractor_references", "status": "status",
+}
+NEW_CUSTOMER_DEFAULTS = {"customerType": "B2B", "language": "en"}
+
+
 def clean_new_customer(organization_id, data):
     """Check a new customer (API field names); return the cleaned values or raise ValidationFailed."""
     errors = Errors()
-    cleaned = {
-        "name": errors.check("name", rules.required_text, data.get("name"), 200, "Name"),
-        "customerType": errors.check("customerType", rules.choice, data.get("customerType") or "B2B",
-                                     CUSTOMER_TYPES, "Customer type"),
-        "language": errors.check("language", rules.language, data.get("language") or "en"),
-        "country": errors.check("country", rules.country, data.get("country")),
-        "currency": errors.check("currency", rules.currency, data.get("currency")),
-        "taxRate": errors.check("taxRate", rules.tax_rate, data.get("taxRate")),
-        "taxCountry": errors.check("taxCountry", rules.country, data.get("taxCountry") or None, required=False),
-        "taxId": errors.check("taxId", rules.text, data.get("taxId"), 64),
-        "legalEntityId": errors.check("legalEntityId", legal_entity, organization_id, data.get("legalEntityId")),
-        "contractorReferences": errors.check("contractorReferences", rules.string_list,
-                                             data.get("contractorReferences"), 128, "Contractor references"),
-    }
-    cleaned["vatId"] = errors.check("vatId", rules.vat_id, data.get("vatId"), cleaned["country"])
+    data = {**data}
+    for field, default in NEW_CUSTOMER_DEFAULTS.items():
+        data[field] = data.get(field) or default
+    cleaned = {}
+    for field, rule in CUSTOMER_FIELD_RULES.items():
+        if field != "status":
+            cleaned[field] = errors.check(field, rule, organization_id, data.get(field), {**data, **cleaned})
+    cleaned["aliases"] = cleaned["aliases"] or []
+    cleaned["contractorReferences"] = cleaned["contractorReferences"] or []
     debtor_ident = errors.check("debtorIdent", rules.identifier, data.get("debtorIdent"), DEBTOR_IDENT_MAX,
                                 "Debtor ident")
     cleaned["debtorIdent"] = errors.check("debtorIdent", check_debtor_ident_free, organization_id, debtor_ident)
-    aliases = errors.check("aliases", rules.string_list, data.get("aliases"), ALIAS_MAX, "Aliases")
-    cleaned["aliases"] = errors.check("aliases", check_aliases_free, organization_id, aliases) or []
 
     contact = data.get("primaryContact") or {}
     if not isinstance(contact, dict):
@@ -116,6 +149,50 @@ def clean_new_customer(organization_id, data):
     cleaned["invoiceAddress"] = clean_address(address, errors, "invoiceAddress", cleaned["country"])
     errors.raise_if_any()
     return cleaned
+
+
+def update_customer(customer, changes, expected_version=None):
+    """Apply changed customer fields (API names) by the shared rules; audit; return the field diff."""
+    if expected_version is not None and int(expected_version) != customer.version:
+        raise VersionConflict(customer)
+    errors = Errors()
+    unknown = set(changes) - set(CUSTOMER_FIELD_RULES)
+    for field in sorted(unknown):
+        errors[field] = "Unknown or read-only field."
+    if customer.status == "archived" and set(changes) - {"status"} and changes.get("status") != "active":
+        errors["status"] = "Archived customers are read-only; restore the customer first."
+    errors.raise_if_any()
+    current = {**customer_summary(customer), **changes}
+    cleaned = {}
+    for field, value in changes.items():
+        if field == "aliases":
+            cleaned[field] = errors.check(field, _aliases_rule, customer.organization_id, value, current,
+                                          customer.id)
+        else:
+            cleaned[field] = errors.check(field, CUSTOMER_FIELD_RULES[field], customer.organization_id, value,
+                                          current)
+    if "country" in changes and "vatId" not in changes and customer.vat_id:
+        errors.check("vatId", _vat_rule, customer.organization_id, customer.vat_id, current)
+    errors.raise_if_any()
+
+    before = customer_summary(customer)
+    for field, value in cleaned.items():
+        if field == "aliases":
+            keep = {a.alias: a for a in customer.aliases}
+            customer.aliases = [keep.get(a) or CustomerAlias(organization_id=customer.organization_id, alias=a)
+                                for a in (value or [])]
+        elif field == "contractorReferences":
+            customer.contractor_references = value or []
+        else:
+            setattr(customer, CUSTOMER_COLUMNS[field], value)
+    changed = audit.diff(before, customer_summary(customer))
+    if changed:
+        db.session.flush()
+        if {"name", "aliases", "vatId"} & set(changed):
+            index_search_terms(customer)
+        action = {"archived": "archive", "active": "restore"}.get(changed.get("status", [None, None])[1], "update")
+        audit.record(customer.organization_id, "customer", customer.id, action, changed, customer_id=customer.id)
+    return changed
 
 
 # --- creation ---------------------------------------------------------------------------------------

@@ -173,6 +173,13 @@ def _customer_rows(rng, organization_id, legal_entities, first_sequence, count, 
         }
 
 
+def _insert_plain_rows(connection, table, columns, rows):
+    """executemany with tuples straight to the driver: seven terms a customer make this the bulk."""
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    connection.exec_driver_sql(sql, rows)
+
+
 def seed_customers(organization, count, batch_size=5000, seed=None):
     """Top the organization up to `count` customers; return how many were added."""
     existing = db.session.scalar(sa.select(sa.func.count(Customer.id))
@@ -183,6 +190,9 @@ def seed_customers(organization, count, batch_size=5000, seed=None):
     legal_entities = db.session.scalars(sa.select(LegalEntity).where(
         LegalEntity.organization_id == organization.id).order_by(LegalEntity.id)).all()
     rng = random.Random(seed if seed is not None else f"{organization.slug}-{existing}")
+    if db.engine.dialect.name == "sqlite":
+        # The search-term index grows in random order; a larger page cache keeps that in memory.
+        db.session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
     first_sequence = next_account_sequence(organization.id, missing)
     now = utcnow()
     rows = list(_customer_rows(rng, organization.id, legal_entities, first_sequence, missing, now))
@@ -208,13 +218,15 @@ def seed_customers(organization, count, batch_size=5000, seed=None):
                 methods.append({"customer_id": customer_id, "type": "card", "label": "Visa •••• 4242",
                                 "is_default": True, "created_at": now})
             c = row["customer"]
-            terms.extend({"organization_id": organization.id, "term": t, "customer_id": customer_id}
+            terms.extend((organization.id, t, customer_id)
                          for t in search_terms(c["name"], c["debtor_ident"], c["account_number"],
                                                row["contact"]["email"], alias_list, c["vat_id"]))
         for model, values in ((Address, addresses), (Contact, contacts), (CustomerSettings, settings),
-                              (CustomerAlias, aliases), (PaymentMethod, methods), (CustomerSearchTerm, terms)):
+                              (CustomerAlias, aliases), (PaymentMethod, methods)):
             if values:
                 connection.execute(model.__table__.insert(), values)
+        _insert_plain_rows(connection, CustomerSearchTerm.__table__, ("organization_id", "term", "customer_id"),
+                           terms)
     return missing
 
 

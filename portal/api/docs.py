@@ -1,0 +1,126 @@
+"""The OpenAPI 3.1 document, built from the schemas the endpoints validate with (so it cannot drift)."""
+from flask import jsonify
+
+from portal.api import bp
+from portal.api import schemas as s
+
+PROBLEM = {"description": "Problem (RFC 9457)",
+           "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+ETAG = {"ETag": {"description": "Strong entity tag of the representation", "schema": {"type": "string"}}}
+
+
+def _json(ref, description="OK", headers=None):
+    response = {"description": description,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _body(ref, types=("application/json",)):
+    return {"required": True, "content": {t: {"schema": {"$ref": f"#/components/schemas/{ref}"}} for t in types}}
+
+
+def _path_param(name):
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name, schema, description=""):
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": "The ETag you read; a stale one answers 412 and changes nothing."}
+IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
+                   "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                   "description": "Replays the first response for 24 hours (per token)."}
+AUDIT_REASON = {"name": "X-Audit-Reason", "in": "header", "required": False, "schema": {"type": "string"},
+                "description": "Recorded with the change in the audit trail."}
+CURSOR_PARAMS = [_query("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+                 _query("cursor", {"type": "string"})]
+
+
+def operation(summary, responses, parameters=(), body=None):
+    op = {"summary": summary, "parameters": list(parameters),
+          "responses": {**responses, "4XX": PROBLEM}}
+    if body:
+        op["requestBody"] = body
+    return op
+
+
+def _part_paths(collection, id_name, schema):
+    customer_id, part_id = _path_param("customerId"), _path_param(id_name)
+    merge = ("application/merge-patch+json", "application/json")
+    return {
+        f"/customers/{{customerId}}/{collection}": {
+            "get": operation(f"The customer's {collection}", {"200": _json(f"{schema}List", headers=ETAG)},
+                             [customer_id]),
+            "post": operation(f"Add to the customer's {collection}", {"201": _json(schema, "Created", ETAG)},
+                              [customer_id, IDEMPOTENCY_KEY, AUDIT_REASON], _body(f"{schema}Create")),
+        },
+        f"/customers/{{customerId}}/{collection}/{{{id_name}}}": {
+            "get": operation(f"Read one of the customer's {collection}", {"200": _json(schema, headers=ETAG)},
+                             [customer_id, part_id]),
+            "patch": operation("Change it (JSON merge patch)", {"200": _json(schema, headers=ETAG)},
+                               [customer_id, part_id, IF_MATCH, AUDIT_REASON], _body(f"{schema}Patch", merge)),
+            "delete": operation("Remove it", {"204": {"description": "Removed"}},
+                                [customer_id, part_id, IF_MATCH, AUDIT_REASON]),
+        },
+    }
+
+
+def paths():
+    customer_id = _path_param("customerId")
+    return {
+        "/customers": {
+            "get": operation("List and search customers", {"200": _json("CustomerList", headers=ETAG)}, [
+                _query("q", {"type": "string"}, "Words matching name, debtor ident, account number, email, alias, VAT id"),
+                _query("status", {"type": "string", "enum": ["active", "archived"]}),
+                _query("country", {"type": "string"}), _query("currency", {"type": "string"}),
+                _query("legalEntityId", {"type": "string"}), _query("alias", {"type": "string"}),
+                *CURSOR_PARAMS]),
+            "post": operation("Create a customer", {"201": _json("Customer", "Created", ETAG)},
+                              [IDEMPOTENCY_KEY, AUDIT_REASON], _body("CustomerCreate")),
+        },
+        "/customers/{customerId}": {
+            "get": operation("Read a customer", {"200": _json("Customer", headers=ETAG)}, [customer_id]),
+            "patch": operation("Change a customer (JSON merge patch); archive or restore via status",
+                               {"200": _json("Customer", headers=ETAG)}, [customer_id, IF_MATCH, AUDIT_REASON],
+                               _body("CustomerPatch", ("application/merge-patch+json", "application/json"))),
+        },
+        **_part_paths("addresses", "addressId", "Address"),
+        **_part_paths("contacts", "contactId", "Contact"),
+        "/customers/{customerId}/events": {
+            "get": operation("The customer's audit events, newest first", {"200": _json("EventList", headers=ETAG)},
+                             [customer_id, *CURSOR_PARAMS]),
+        },
+    }
+
+
+def document():
+    """The whole OpenAPI document."""
+    all_paths = paths()
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Customer Portal API", "version": "1.0.0",
+                 "description": "camelCase JSON; errors are application/problem+json (RFC 9457)."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": all_paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Customer": s.CUSTOMER, "CustomerCreate": s.CUSTOMER_CREATE, "CustomerPatch": s.CUSTOMER_PATCH,
+                "CustomerList": s.CUSTOMER_LIST, "Address": s.ADDRESS, "Contact": s.CONTACT, "Event": s.EVENT,
+                "EventList": s.EVENT_LIST, "Problem": s.PROBLEM,
+                "AddressCreate": s.ADDRESS_CREATE, "AddressPatch": s.ADDRESS_PATCH, "AddressList": s.ADDRESS_LIST,
+                "ContactCreate": s.CONTACT_CREATE, "ContactPatch": s.CONTACT_PATCH, "ContactList": s.CONTACT_LIST,
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI document (public: it is documentation)."""
+    return jsonify(document())

@@ -1,2 +1,0 @@
-"""API routes."""
-from portal.api import bp  # noqa: F401
