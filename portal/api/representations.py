@@ -12,7 +12,9 @@ def timestamp(value):
 
 def address_json(address):
     return {
-        "id": str(address.id), "type": address.type, "name": address.name, "isMain": address.is_main,
+        "id": str(address.id), "type": address.type, "isMain": address.is_main,
+        # Invoice address 1 carries the customer's one name field.
+        "name": address.customer.name if address.is_main else address.name,
         "line1": address.line1, "line2": address.line2, "city": address.city, "state": address.state,
         "postalCode": address.postal_code, "country": address.country,
         "uri": url_for("api.address", customer_id=str(address.customer_id), address_id=str(address.id)),
