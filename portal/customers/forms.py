@@ -1,6 +1,7 @@
 """Customer forms: rendering and input; the rules live in portal.services."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import widgets
 from wtforms.fields.choices import SelectChoice
 
 from portal.models.customer import CUSTOMER_TYPES
@@ -9,6 +10,16 @@ from portal.templating import COUNTRIES, CURRENCIES, LANGUAGES
 
 class Select(SelectField):
     """A select whose value the shared rules check (one message, the same as the API's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validate_choice=False, **kwargs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes; the shared rules check the values."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, validate_choice=False, **kwargs)
@@ -77,3 +88,201 @@ class NewCustomerForm(FlaskForm):
         """Show the shared rules' messages at the form's fields."""
         for api_field, message in errors.items():
             getattr(self, self.FIELD_FOR_ERROR.get(api_field, "name")).errors = [message]
+
+
+class SectionForm(FlaskForm):
+    """An inline-edit form: carries the version it was read at; maps API fields to its own."""
+
+    version = HiddenField()
+    FIELD_FOR_ERROR = {}
+
+    def add_errors(self, errors):
+        for api_field, message in errors.items():
+            name = self.FIELD_FOR_ERROR.get(api_field)
+            target = getattr(self, name) if name else None
+            if target is None:
+                self.form_errors.append(message)
+            else:
+                target.errors = [*target.errors, message] if isinstance(target.errors, list) else [message]
+
+
+def lines(text):
+    """One entry per line (or comma) of a textarea."""
+    return [part.strip() for part in (text or "").replace(",", "\n").splitlines() if part.strip()]
+
+
+class GeneralForm(SectionForm):
+    """Overview → general data."""
+
+    name = StringField("Name")
+    country = Select("Country", choices=_with_blank(COUNTRIES))
+    currency = Select("Billing currency", choices=_with_blank([(c, f"{c} · {n}") for c, n in CURRENCIES]))
+    legal_entity = Select("Legal entity", choices=[])
+    FIELD_FOR_ERROR = {"name": "name", "country": "country", "currency": "currency", "legalEntityId": "legal_entity",
+                       "vatId": "country"}
+
+    def set_legal_entities(self, legal_entities):
+        self.legal_entity.choices = _with_blank([(str(e.id), f"{e.name} ({e.country}, {e.currency})")
+                                                 for e in legal_entities], "None")
+
+    @classmethod
+    def initial(cls, customer):
+        return {"name": customer.name, "country": customer.country, "currency": customer.currency,
+                "legal_entity": str(customer.legal_entity_id or "")}
+
+    def to_api(self):
+        return {"name": self.name.data, "country": self.country.data, "currency": self.currency.data,
+                "legalEntityId": self.legal_entity.data or None}
+
+
+class TechnicalForm(SectionForm):
+    """Technical details: language, type, contractor references, aliases."""
+
+    language = Select("Language", choices=options(LANGUAGES))
+    customer_type = Select("Customer type", choices=options((t, t) for t in CUSTOMER_TYPES))
+    contractor_references = TextAreaField("Contractor references", render_kw={"rows": 3})
+    aliases = TextAreaField("Aliases (external IDs)", render_kw={"rows": 3})
+    FIELD_FOR_ERROR = {"language": "language", "customerType": "customer_type",
+                       "contractorReferences": "contractor_references", "aliases": "aliases"}
+
+    @classmethod
+    def initial(cls, customer):
+        return {"language": customer.language, "customer_type": customer.customer_type,
+                "contractor_references": "\n".join(customer.contractor_references or []),
+                "aliases": "\n".join(customer.alias_values)}
+
+    def to_api(self):
+        return {"language": self.language.data, "customerType": self.customer_type.data,
+                "contractorReferences": lines(self.contractor_references.data), "aliases": lines(self.aliases.data)}
+
+
+class TaxForm(SectionForm):
+    """Tax: tax country, tax id, VAT id, tax rate."""
+
+    vat_id = StringField("VAT id")
+    tax_country = Select("Tax country", choices=_with_blank(COUNTRIES, "Same as the customer's country"))
+    tax_id = StringField("Tax id")
+    tax_rate = StringField("Tax rate (%)")
+    FIELD_FOR_ERROR = {"vatId": "vat_id", "taxCountry": "tax_country", "taxId": "tax_id", "taxRate": "tax_rate"}
+
+    @classmethod
+    def initial(cls, customer):
+        return {"vat_id": customer.vat_id or "", "tax_country": customer.tax_country or "",
+                "tax_id": customer.tax_id or "", "tax_rate": f"{customer.tax_rate:.2f}"}
+
+    def to_api(self):
+        return {"vatId": self.vat_id.data, "taxCountry": self.tax_country.data or None, "taxId": self.tax_id.data,
+                "taxRate": self.tax_rate.data}
+
+
+class AddressForm(SectionForm):
+    """An invoice or shipping address; on Invoice address 1 the name is the customer's."""
+
+    type = Select("Type", choices=options([("invoice", "Invoice"), ("shipping", "Shipping")]))
+    name = StringField("Name")
+    line1 = StringField("Address line 1")
+    line2 = StringField("Address line 2")
+    postal_code = StringField("Postal code")
+    city = StringField("City")
+    state = StringField("State / region")
+    country = Select("Country", choices=_with_blank(COUNTRIES))
+    FIELD_FOR_ERROR = {"type": "type", "name": "name", "line1": "line1", "line2": "line2", "postalCode": "postal_code",
+                       "city": "city", "state": "state", "country": "country"}
+
+    @classmethod
+    def initial(cls, address):
+        return {"type": address.type, "name": address.customer.name if address.is_main else (address.name or ""),
+                "line1": address.line1, "line2": address.line2, "postal_code": address.postal_code,
+                "city": address.city, "state": address.state, "country": address.country}
+
+    def to_api(self, main=False):
+        data = {"name": self.name.data, "line1": self.line1.data, "line2": self.line2.data,
+                "postalCode": self.postal_code.data, "city": self.city.data, "state": self.state.data,
+                "country": self.country.data}
+        if not main:
+            data["type"] = self.type.data
+        return data
+
+
+class ContactForm(SectionForm):
+    """A contact with email preferences."""
+
+    first_name = StringField("First name")
+    last_name = StringField("Last name")
+    email = EmailField("Email")
+    phone = StringField("Phone")
+    email_preferences = MultiCheckboxField("Receives", choices=options(
+        [("billing", "Invoices (billing)"), ("legal", "Legal notices"), ("updates", "Product updates")]))
+    is_primary = BooleanField("Primary contact")
+    FIELD_FOR_ERROR = {"firstName": "first_name", "lastName": "last_name", "email": "email", "phone": "phone",
+                       "emailPreferences": "email_preferences", "isPrimary": "is_primary"}
+
+    @classmethod
+    def initial(cls, contact):
+        return {"first_name": contact.first_name, "last_name": contact.last_name, "email": contact.email,
+                "phone": contact.phone, "email_preferences": list(contact.email_preferences or []),
+                "is_primary": contact.is_primary}
+
+    def to_api(self):
+        data = {"firstName": self.first_name.data, "lastName": self.last_name.data, "email": self.email.data,
+                "phone": self.phone.data, "emailPreferences": self.email_preferences.data or []}
+        if self.is_primary.data:  # the box only moves the flag here; it is not shown on the primary contact
+            data["isPrimary"] = True
+        return data
+
+
+class PaymentMethodForm(SectionForm):
+    """Display data of a payment method."""
+
+    type = Select("Type", choices=options([("card", "Card"), ("sepa_debit", "SEPA direct debit"), ("ach", "ACH"),
+                                           ("bank_transfer", "Bank transfer")]))
+    label = StringField("Label", render_kw={"placeholder": "e.g. Visa •••• 4242"})
+    is_default = BooleanField("Default payment method")
+    FIELD_FOR_ERROR = {"type": "type", "label": "label", "isDefault": "is_default"}
+
+    def to_api(self):
+        return {"type": self.type.data, "label": self.label.data, "isDefault": bool(self.is_default.data)}
+
+
+class RequiredMark:
+    """Marks a field required for its label (the service enforces it, with the API's message)."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
+
+
+def properties_form(definitions):
+    """A form with one field per property definition, typed for the browser; the service checks values."""
+
+    class PropertiesForm(SectionForm):
+        FIELD_FOR_ERROR = {d.key: f"p_{d.key}" for d in definitions}
+        DEFINITIONS = definitions
+
+        @classmethod
+        def initial_from(cls, values):
+            return {f"p_{d.key}": values.get(d.id, "") for d in definitions}
+
+        @classmethod
+        def initial(cls, customer):
+            return cls.initial_from({v.definition_id: v.value for v in customer.property_values})
+
+        def to_api(self):
+            return {d.key: self[f"p_{d.key}"].data for d in definitions}
+
+    for definition in definitions:
+        label = definition.label
+        marks = [RequiredMark()] if definition.required else []
+        if definition.type == "select":
+            field = Select(label, marks, choices=_with_blank([(o, o) for o in definition.options], "—"))
+        elif definition.type == "boolean":
+            field = Select(label, marks, choices=options([("", "—"), ("true", "Yes"), ("false", "No")]))
+        elif definition.type == "date":
+            field = StringField(label, marks, render_kw={"type": "date"})
+        elif definition.type == "number":
+            field = StringField(label, marks, render_kw={"inputmode": "decimal"})
+        else:
+            field = StringField(label, marks)
+        setattr(PropertiesForm, f"p_{definition.key}", field)
+    return PropertiesForm

@@ -4,16 +4,15 @@ import io
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, flash, redirect, request, stream_with_context, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from portal.auth import current_org_id, get_in_org_or_404, role_required
+from portal.auth import current_org_id, role_required
 from portal.customers.forms import NewCustomerForm
 from portal.extensions import db
 from portal.htmx import is_htmx, render
-from portal.models import Customer, LegalEntity
+from portal.models import LegalEntity
 from portal.services import customers as customer_service
 from portal.services.rules import ValidationFailed
-from portal.templating import country_name
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -94,12 +93,3 @@ def new():
             return redirect(target)
     status = 422 if form.errors else 200
     return render("customers/new.html", block, status=status, form=form)
-
-
-@bp.route("/<int:customer_id>")
-@login_required
-def detail(customer_id):
-    """One customer: header and key facts."""
-    customer = get_in_org_or_404(Customer, customer_id)
-    return render("customers/detail.html", None, customer=customer, country_name=country_name,
-                  can_edit=current_user.can("manager"))

@@ -1,0 +1,143 @@
+"""Customer properties: admins define them; values are validated by their type."""
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import PropertyDefinition, PropertyValue
+from portal.services import audit, rules
+from portal.services.rules import Errors, ValidationFailed
+
+PROPERTY_TYPES = ("text", "number", "boolean", "date", "select")
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def definitions(organization_id):
+    return db.session.scalars(sa.select(PropertyDefinition).where(
+        PropertyDefinition.organization_id == organization_id)
+        .order_by(PropertyDefinition.position, PropertyDefinition.id)).all()
+
+
+def clean_value(definition, raw):
+    """A property value as text, checked against the definition's type; '' means no value."""
+    value = "" if raw is None else str(raw).strip()
+    if value == "":
+        if definition.required:
+            raise ValueError(f"{definition.label} is required.")
+        return ""
+    if definition.type == "text":
+        return rules.text(value, 500)
+    if definition.type == "number":
+        try:
+            number = Decimal(value.replace(",", "."))
+        except InvalidOperation:
+            raise ValueError("Enter a number.") from None
+        if not number.is_finite():
+            raise ValueError("Enter a number.")
+        return str(number)
+    if definition.type == "boolean":
+        if value.lower() in ("true", "yes", "on", "1"):
+            return "true"
+        if value.lower() in ("false", "no", "off", "0"):
+            return "false"
+        raise ValueError("Yes or no.")
+    if definition.type == "date":
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError("Enter a date as YYYY-MM-DD.") from None
+    if value not in (definition.options or []):
+        raise ValueError("Choose one of the options.")
+    return value
+
+
+def values_of(customer):
+    """{definition id: text value} of the customer."""
+    return {v.definition_id: v.value for v in customer.property_values}
+
+
+def set_values(customer, raw_values):
+    """Set the customer's property values {key: raw}; every definition's rule is checked first."""
+    if customer.status == "archived":
+        raise ValidationFailed({"status": "Archived customers are read-only; restore the customer first."})
+    errors = Errors()
+    defs = {d.key: d for d in definitions(customer.organization_id)}
+    for key in raw_values:
+        if key not in defs:
+            errors[key] = "Unknown property."
+    cleaned = {key: errors.check(key, clean_value, d, raw_values.get(key)) for key, d in defs.items()
+               if key in raw_values or d.required}
+    errors.raise_if_any()
+    existing = {v.definition_id: v for v in customer.property_values}
+    changes = {}
+    for key, value in cleaned.items():
+        definition = defs[key]
+        current = existing.get(definition.id)
+        old = current.value if current else ""
+        if value == old:
+            continue
+        changes[key] = [old or None, value or None]
+        if current and not value:
+            customer.property_values.remove(current)
+            db.session.delete(current)
+        elif current:
+            current.value = value
+        else:
+            customer.property_values.append(PropertyValue(definition=definition, value=value))
+    if changes:
+        db.session.flush()
+        audit.record(customer.organization_id, "properties", customer.id, "update", changes,
+                     customer_id=customer.id)
+    return changes
+
+
+def clean_definition(organization_id, data, definition=None):
+    """Check a property definition (admins)."""
+    errors = Errors()
+    key = errors.check("key", rules.required_text, data.get("key"), 64, "Key")
+    if key and not KEY_PATTERN.match(key):
+        errors["key"] = "Lower-case letters, digits and _; starts with a letter."
+    elif key and db.session.scalar(sa.select(PropertyDefinition.id).where(
+            PropertyDefinition.organization_id == organization_id, PropertyDefinition.key == key,
+            PropertyDefinition.id != (definition.id if definition else 0))):
+        errors["key"] = f"Key '{key}' is already defined."
+    label = errors.check("label", rules.required_text, data.get("label"), 200, "Label")
+    prop_type = errors.check("type", rules.choice, data.get("type"), PROPERTY_TYPES, "Type")
+    options = errors.check("options", rules.string_list, data.get("options"), 100, "Options") or []
+    if prop_type == "select" and not options:
+        errors["options"] = "A select needs at least one option."
+    errors.raise_if_any()
+    return {"key": key, "label": label, "type": prop_type, "options": options if prop_type == "select" else [],
+            "required": bool(data.get("required"))}
+
+
+def create_definition(organization_id, data):
+    cleaned = clean_definition(organization_id, data)
+    position = (db.session.scalar(sa.select(sa.func.max(PropertyDefinition.position)).where(
+        PropertyDefinition.organization_id == organization_id)) or 0) + 1
+    definition = PropertyDefinition(organization_id=organization_id, position=position, **cleaned)
+    db.session.add(definition)
+    db.session.flush()
+    audit.record(organization_id, "propertyDefinition", definition.id, "create",
+                 {k: [None, v] for k, v in cleaned.items()})
+    return definition
+
+
+def update_definition(definition, data):
+    cleaned = clean_definition(definition.organization_id, data, definition)
+    before = {k: getattr(definition, k) for k in cleaned}
+    for field, value in cleaned.items():
+        setattr(definition, field, value)
+    changed = audit.diff(before, cleaned)
+    if changed:
+        audit.record(definition.organization_id, "propertyDefinition", definition.id, "update", changed)
+    return changed
+
+
+def delete_definition(definition):
+    audit.record(definition.organization_id, "propertyDefinition", definition.id, "delete",
+                 {"key": [definition.key, None], "label": [definition.label, None]})
+    db.session.execute(sa.delete(PropertyValue).where(PropertyValue.definition_id == definition.id))
+    db.session.delete(definition)
