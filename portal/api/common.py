@@ -8,6 +8,7 @@ from flask import jsonify, request
 from jsonschema import Draft202012Validator
 
 from portal.api import MAX_BODY, ApiError
+from portal.services.rules import whole_number
 
 JSON_TYPES = {"application/json"}
 MERGE_PATCH_TYPES = {"application/json", "application/merge-patch+json"}
@@ -104,14 +105,16 @@ def limit_arg(default=50, maximum=200):
     raw = request.args.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    limit = whole_number(raw, maximum)
+    if not limit:
         raise ApiError(422, "Unprocessable Content", "Invalid limit.",
                        [{"field": "limit", "message": f"A whole number from 1 to {maximum}."}])
-    return int(raw)
+    return limit
 
 
 def object_id(raw):
     """A path id as an int; anything else is a 404, like an id that does not exist."""
-    if not raw.isdigit() or len(raw) > 18:
+    number = whole_number(raw)
+    if number is None:
         raise ApiError(404, "Not Found", "No such resource.")
-    return int(raw)
+    return number

@@ -83,7 +83,7 @@ def _list_filter():
             errors.append({"field": name, "message": f"Unknown {name} code."})
     if args.get("status") and args["status"] not in ("active", "archived"):
         errors.append({"field": "status", "message": "active or archived."})
-    if args.get("legalEntityId") and not args["legalEntityId"].isdigit():
+    if args.get("legalEntityId") and rules.whole_number(args["legalEntityId"]) is None:
         errors.append({"field": "legalEntityId", "message": "A numeric id."})
     if errors:
         raise ApiError(422, "Unprocessable Content", "Invalid query parameters.", errors)

@@ -7,6 +7,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from portal.extensions import db
+from portal.services.rules import whole_number
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
@@ -66,4 +67,5 @@ def init_login(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        return db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+        user_id = whole_number(str(user_id))
+        return db.session.get(User, user_id) if user_id is not None else None

@@ -20,7 +20,7 @@ from portal.services import customers as customer_service
 from portal.services import payment_methods as payment_service
 from portal.services import properties as property_service
 from portal.services.customers import VersionConflict
-from portal.services.rules import ValidationFailed
+from portal.services.rules import ValidationFailed, whole_number
 
 TABS = (
     ("overview", "Overview"), ("addresses", "Addresses"), ("contacts", "Contacts"), ("properties", "Properties"),
@@ -63,7 +63,7 @@ def page_context(customer, tab, **extra):
 
 def activity_page(customer):
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = whole_number(page) or 1
     query = sa.select(AuditEvent).where(AuditEvent.organization_id == customer.organization_id,
                                         AuditEvent.customer_id == customer.id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
@@ -186,7 +186,7 @@ def display(value):
 
 
 def _expected_version(form):
-    return form.version.data if (form.version.data or "").isdigit() else None
+    return whole_number(form.version.data or "")
 
 
 # --- customer sections: general (Overview), technical, tax -------------------------------------------

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.htmx import is_htmx, render
 from portal.models import LegalEntity
 from portal.services import customers as customer_service
+from portal.services import rules
 from portal.services.rules import ValidationFailed
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -28,7 +29,7 @@ def overview():
     """Search, filter, sort and page through the organization's customers."""
     flt = customer_service.CustomerFilter.from_args(request.args)
     page_number = request.args.get("page", "1")
-    page = customer_service.overview_page(current_org_id(), flt, int(page_number) if page_number.isdigit() else 1,
+    page = customer_service.overview_page(current_org_id(), flt, rules.whole_number(page_number) or 1,
                                           current_app.config["PAGE_SIZE"])
     block = "results" if request.headers.get("HX-Target") == "results" else None
     return render("customers/overview.html", block, flt=flt, page=page, legal_entities=_legal_entities())

@@ -51,11 +51,8 @@ def legal_entity(organization_id, value):
     """The id of one of the organization's legal entities, or None."""
     if value in (None, ""):
         return None
-    try:
-        entity_id = int(value)
-    except (TypeError, ValueError):
-        raise ValueError("Choose one of your legal entities.") from None
-    if not db.session.scalar(sa.select(LegalEntity.id).where(
+    entity_id = rules.whole_number(value if isinstance(value, int) else str(value))
+    if entity_id is None or not db.session.scalar(sa.select(LegalEntity.id).where(
             LegalEntity.id == entity_id, LegalEntity.organization_id == organization_id)):
         raise ValueError("Choose one of your legal entities.")
     return entity_id
@@ -345,7 +342,7 @@ class CustomerFilter:
             in rules.COUNTRY_CODES else "",
             currency=(args.get("currency") or "").upper() if (args.get("currency") or "").upper()
             in rules.CURRENCY_CODES else "",
-            legal_entity_id=int(legal_entity_id) if str(legal_entity_id).isdigit() else None,
+            legal_entity_id=rules.whole_number(str(legal_entity_id)) or None,
             alias=(args.get("alias") or "").strip()[:ALIAS_MAX],
             sort=sort if sort in SORTS else "name",
             descending=descending,

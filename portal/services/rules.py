@@ -42,6 +42,22 @@ EU_VAT_COUNTRIES = frozenset(code.upper() for code in eu_vat.MEMBER_STATES) | {"
 IDENT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
 
 
+MAX_ID = 2**63 - 1
+
+
+def whole_number(value, maximum=MAX_ID):
+    """A non-negative int from an int or a string of ASCII digits, at most `maximum`; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        number = int(value)
+    else:
+        return None
+    return number if 0 <= number <= maximum else None
+
+
 def text(value, max_length, required=False, label="This field"):
     """A trimmed string of at most max_length characters; empty is None unless required."""
     if value is None:

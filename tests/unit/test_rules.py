@@ -56,3 +56,11 @@ def test_search_terms_cover_words_identifiers_and_email():
     terms = search_terms("Müller-Schmidt GmbH", "D-1", "100001", "Anna@Example.COM", ["CRM-7"], "DE136695976")
     assert {"müller-schmidt", "müller", "schmidt", "gmbh", "d-1", "100001", "anna@example.com", "example.com",
             "crm-7", "de136695976"} <= terms
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("12", 12), (12, 12), ("0", 0), ("¹", None), ("١٢", None), ("-1", None), ("1.0", None), (True, None),
+    (2**63, None), ("9" * 20, None), (None, None),
+])
+def test_whole_numbers_are_ascii_digits_that_fit_an_id(value, expected):
+    assert rules.whole_number(value) == expected
