@@ -21,7 +21,7 @@ def sign_in(page, base, email, password="demo-password"):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r".*/customers.*"))
-    page.wait_for_function("window.htmx !== undefined")
+    page.wait_for_load_state("load")
 
 
 def new_page(browser):

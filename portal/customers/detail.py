@@ -189,6 +189,18 @@ def _expected_version(form):
     return whole_number(form.version.data or "")
 
 
+def require_editable(customer):
+    """403 unless the user may change this customer now (role, and not archived)."""
+    if not can_edit(customer):
+        abort(403, "Archived customers are read-only; restore the customer first.")
+    return customer
+
+
+def _editable(edit):
+    require_editable(edit.customer)
+    return edit
+
+
 # --- customer sections: general (Overview), technical, tax -------------------------------------------
 
 CUSTOMER_SECTIONS = {
@@ -224,17 +236,14 @@ def section(customer_id, section):
 @role_required("manager")
 def edit_section(customer_id, section):
     """A section's form."""
-    edit = customer_section(customer_id, section)
-    if not can_edit(edit.customer):
-        abort(403, "Archived customers are read-only; restore the customer first.")
-    return edit.show("form")
+    return _editable(customer_section(customer_id, section)).show("form")
 
 
 @bp.post("/<int:customer_id>/sections/<section>")
 @role_required("manager")
 def save_section(customer_id, section):
     """Save a section by the shared rules; the header follows a change of name."""
-    edit = customer_section(customer_id, section)
+    edit = _editable(customer_section(customer_id, section))
     return edit.save(lambda: customer_service.update_customer(
         edit.customer, edit.form.to_api(), expected_version=_expected_version(edit.form)))
 
@@ -310,12 +319,6 @@ def _part(kind):
     if kind not in PARTS:
         abort(404)
     return PARTS[kind]
-
-
-def _editable(edit):
-    if not can_edit(edit.customer):
-        abort(403, "Archived customers are read-only; restore the customer first.")
-    return edit
 
 
 @bp.get("/<int:customer_id>/<any(addresses, contacts):kind>/<int:item_id>")
@@ -414,9 +417,7 @@ def _payments_response(customer, form=None, status=200, focus=None):
 @bp.get("/<int:customer_id>/payment-methods/new")
 @role_required("manager")
 def new_payment_method(customer_id):
-    customer = load_customer(customer_id)
-    if not can_edit(customer):
-        abort(403)
+    customer = require_editable(load_customer(customer_id))
     form = forms.PaymentMethodForm(formdata=None)
     context = page_context(customer, "payment-methods", form=form, editing="payment-new")
     if is_htmx():
@@ -427,10 +428,8 @@ def new_payment_method(customer_id):
 @bp.post("/<int:customer_id>/payment-methods")
 @role_required("manager")
 def add_payment_method(customer_id):
-    customer = load_customer(customer_id)
+    customer = require_editable(load_customer(customer_id))
     form = forms.PaymentMethodForm()
-    if not can_edit(customer):
-        abort(403)
     if form.validate_on_submit():
         try:
             method = payment_service.add_payment_method(customer, form.to_api())
@@ -452,7 +451,7 @@ def _payment_method(customer, method_id):
 @bp.post("/<int:customer_id>/payment-methods/<int:method_id>/default")
 @role_required("manager")
 def default_payment_method(customer_id, method_id):
-    customer = load_customer(customer_id)
+    customer = require_editable(load_customer(customer_id))
     payment_service.set_default(customer, _payment_method(customer, method_id))
     db.session.commit()
     return _payments_response(customer, focus=f"payment-{method_id}")
@@ -461,7 +460,7 @@ def default_payment_method(customer_id, method_id):
 @bp.post("/<int:customer_id>/payment-methods/<int:method_id>/delete")
 @role_required("manager")
 def delete_payment_method(customer_id, method_id):
-    customer = load_customer(customer_id)
+    customer = require_editable(load_customer(customer_id))
     try:
         payment_service.remove_payment_method(customer, _payment_method(customer, method_id))
         db.session.commit()

@@ -75,6 +75,13 @@ def offline_htmx(context, htmx_js):
     context.set_default_timeout(10_000)
 
 
+def wait_for_htmx(page):
+    """htmx is a deferred script: loaded by the load event. (wait_for_function would poll with eval,
+    which the page's CSP forbids.)"""
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.htmx !== undefined"), "htmx did not load (integrity or route failure?)"
+
+
 @pytest.fixture
 def sign_in(page, app):
     """Sign in through the login page and wait until htmx is loaded."""
@@ -86,7 +93,7 @@ def sign_in(page, app):
         page.get_by_label("Password").fill(TEST_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"**{path}*")
-        page.wait_for_function("window.htmx !== undefined")
+        wait_for_htmx(page)
         return page
 
     return sign_in
