@@ -3,6 +3,7 @@ from flask import jsonify
 
 from portal.api import bp
 from portal.api import schemas as s
+from portal.api import settings as settings_api
 
 PROBLEM = {"description": "Problem (RFC 9457)",
            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -90,6 +91,26 @@ def paths():
         },
         **_part_paths("addresses", "addressId", "Address"),
         **_part_paths("contacts", "contactId", "Contact"),
+        "/customers/{customerId}/settings": {
+            "get": operation("The customer's billing settings: own values, effective values, sources",
+                             {"200": _json("CustomerSettings", headers=ETAG)}, [customer_id]),
+            "put": operation("Replace the customer layer (every field; null inherits)",
+                             {"200": _json("CustomerSettings", headers=ETAG)}, [customer_id, IF_MATCH, AUDIT_REASON],
+                             _body("CustomerSettingsInput")),
+            "patch": operation("Merge patch of the customer layer (null resets to inherited)",
+                               {"200": _json("CustomerSettings", headers=ETAG)}, [customer_id, IF_MATCH, AUDIT_REASON],
+                               _body("CustomerSettingsInput", ("application/merge-patch+json", "application/json"))),
+        },
+        "/organization/settings": {
+            "get": operation("The organization's settings layer", {"200": _json("OrganizationSettings", headers=ETAG)}),
+            "put": operation("Replace the organization layer (every field; null uses the default)",
+                             {"200": _json("OrganizationSettings", headers=ETAG)}, [IF_MATCH, AUDIT_REASON],
+                             _body("OrganizationSettingsInput")),
+            "patch": operation("Merge patch of the organization layer", {"200": _json("OrganizationSettings",
+                                                                                        headers=ETAG)},
+                               [IF_MATCH, AUDIT_REASON],
+                               _body("OrganizationSettingsInput", ("application/merge-patch+json", "application/json"))),
+        },
         "/customers/{customerId}/events": {
             "get": operation("The customer's audit events, newest first", {"200": _json("EventList", headers=ETAG)},
                              [customer_id, *CURSOR_PARAMS]),
@@ -114,7 +135,11 @@ def document():
                 "CustomerList": s.CUSTOMER_LIST, "Address": s.ADDRESS, "Contact": s.CONTACT, "Event": s.EVENT,
                 "EventList": s.EVENT_LIST, "Problem": s.PROBLEM,
                 "AddressCreate": s.ADDRESS_CREATE, "AddressPatch": s.ADDRESS_PATCH, "AddressList": s.ADDRESS_LIST,
-                "ContactCreate": s.CONTACT_CREATE, "ContactPatch": s.CONTACT_PATCH, "ContactList": s.CONTACT_LIST,
+                "ContactCreate": s.CONTACT_CREATE,
+                "CustomerSettings": settings_api.CUSTOMER_SETTINGS,
+                "CustomerSettingsInput": settings_api.CUSTOMER_SETTINGS_INPUT,
+                "OrganizationSettings": settings_api.ORGANIZATION_SETTINGS,
+                "OrganizationSettingsInput": settings_api.ORGANIZATION_SETTINGS_INPUT, "ContactPatch": s.CONTACT_PATCH, "ContactList": s.CONTACT_LIST,
             },
         },
     }

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.services.settings_fields import SETTING_FIELDS
+from portal.services.settings_fields import STORED_FIELDS
 
 
 def utcnow():
@@ -31,7 +31,7 @@ _COLUMN_TYPES = {
 }
 
 
-def add_setting_columns(model, fields=SETTING_FIELDS):
+def add_setting_columns(model, fields=STORED_FIELDS):
     """Give a settings layer one nullable column per field: NULL means 'not set here, inherit'."""
     for setting in fields:
         column_type = _COLUMN_TYPES[setting.kind]()

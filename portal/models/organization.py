@@ -145,4 +145,4 @@ class OrganizationSettings(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-add_setting_columns(OrganizationSettings, INHERITABLE_FIELDS)
+add_setting_columns(OrganizationSettings, [f for f in INHERITABLE_FIELDS if f.stored])

@@ -64,4 +64,10 @@ def remove_payment_method(customer, method):
     db.session.flush()
     if was_default and customer.payment_methods:
         set_default(customer, customer.payment_methods[0])
+    if not customer.payment_methods and customer.settings is not None and customer.settings.auto_collect:
+        # Auto-collect cannot work without a payment method: the customer's own "on" becomes "off", audited.
+        customer.settings.auto_collect = False
+        audit.record(customer.organization_id, "settings", customer.id, "update", {"autoCollect": [True, False]},
+                     customer_id=customer.id, reason="Last payment method removed")
+        return "autoCollectOff"
     return customer.payment_methods[0] if was_default and customer.payment_methods else None

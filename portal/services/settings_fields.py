@@ -16,7 +16,7 @@ class SettingField:
     inheritable: bool = True
     choices: tuple = ()
     max_length: int | None = None
-    read_only: bool = False
+    stored: bool = True  # False: derived from other data, not a column of the settings layers
     label: str = ""
     group: str = ""
     help: str = ""
@@ -59,7 +59,10 @@ SETTING_FIELDS = (
     _f("autoCollect", "bool", False, label="Auto-collect (auto pay)", group=PAYMENT),
     _f("autoCollectSettingType", "enum", "CurrentInvoice",
        choices=("CurrentInvoice", "OutstandingBalance", "Threshold"), label="Collect", group=PAYMENT),
-    _f("defaultPaymentMethodId", "string", None, inheritable=False, label="Default payment method", group=PAYMENT),
+    # The payment method flagged isDefault; writing it moves that flag (one truth, not two).
+    _f("defaultPaymentMethodId", "string", None, inheritable=False, stored=False, max_length=20,
+       label="Default payment method",
+       group=PAYMENT),
     _f("rechargeType", "enum", None, inheritable=False, choices=("BringBalanceBackTo",),
        label="Recharge type", group=PAYMENT),
     _f("rechargeThresholdAmount", "decimal", None, inheritable=False, label="Recharge threshold", group=PAYMENT),
@@ -103,6 +106,7 @@ SETTING_FIELDS = (
 )
 
 FIELDS_BY_NAME = {f.name: f for f in SETTING_FIELDS}
+STORED_FIELDS = tuple(f for f in SETTING_FIELDS if f.stored)
 INHERITABLE_FIELDS = tuple(f for f in SETTING_FIELDS if f.inheritable)
 DEFAULTS = {f.name: f.default for f in SETTING_FIELDS}
 GROUPS = (INVOICING, PAYMENT, DUNNING, TAX, PRESENTATION, PERIODS, STATEMENTS, LIFECYCLE)

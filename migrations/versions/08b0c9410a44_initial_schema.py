@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1b2509e72dbb
+Revision ID: 08b0c9410a44
 Revises: 
-Create Date: 2026-11-22 05:35:14.159516
+Create Date: 2026-11-22 06:27:54.156403
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '1b2509e72dbb'
+revision = '08b0c9410a44'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -323,7 +323,6 @@ def upgrade():
     sa.Column('post_ready_charges_on_renew', sa.Boolean(), nullable=True),
     sa.Column('auto_collect', sa.Boolean(), nullable=True),
     sa.Column('auto_collect_setting_type', sa.String(length=40), nullable=True),
-    sa.Column('default_payment_method_id', sa.String(length=255), nullable=True),
     sa.Column('recharge_type', sa.String(length=40), nullable=True),
     sa.Column('recharge_threshold_amount', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('recharge_target_amount', sa.Numeric(precision=14, scale=2), nullable=True),

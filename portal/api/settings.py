@@ -1,0 +1,157 @@
+"""Billing settings endpoints: the customer layer and the organization layer, with effective values and sources."""
+from decimal import Decimal
+
+from flask import g, url_for
+
+from portal.api import ApiError, bp
+from portal.api.common import MERGE_PATCH_TYPES, check_if_match, etag_of, json_body, respond
+from portal.api.customers import load_customer, write
+from portal.extensions import db
+from portal.services import settings as rules
+from portal.services import settings_store as store
+from portal.services.settings_fields import INHERITABLE_FIELDS, SETTING_FIELDS
+
+READ_ONLY = ("id", "uri", "effective", "sources", "hasPaymentMethod", "overrideCounts")
+_KIND_SCHEMAS = {
+    "bool": {"type": ["boolean", "null"]},
+    "int": {"type": ["integer", "null"], "minimum": 0},
+    "decimal": {"type": ["number", "string", "null"]},
+    "string": {"type": ["string", "null"]},
+    "term": {"type": ["string", "null"], "description": "NetN (0–365), DayOfMonthD (1–31) or MFI1"},
+    "json": {"type": ["object", "array", "null"]},
+}
+
+
+def _field_schema(setting):
+    if setting.kind == "enum":
+        return {"type": ["string", "null"], "enum": [*setting.choices, None]}
+    if setting.name == "billingPeriodConfigurations":
+        return {"type": ["array", "null"], "items": {"type": "object"}}
+    if setting.kind == "json":
+        return {"type": ["object", "null"]}
+    return _KIND_SCHEMAS[setting.kind]
+
+
+def _input_schema(fields):
+    return {"type": "object", "additionalProperties": False,
+            "properties": {**{f.name: _field_schema(f) for f in fields}, **{name: {} for name in READ_ONLY}}}
+
+
+CUSTOMER_SETTINGS_INPUT = _input_schema(SETTING_FIELDS)
+ORGANIZATION_SETTINGS_INPUT = _input_schema(INHERITABLE_FIELDS)
+_SOURCES = {"type": "object", "additionalProperties": {"type": "string", "enum": ["customer", "organization", "default"]}}
+CUSTOMER_SETTINGS = {
+    "type": "object",
+    "required": [*(f.name for f in SETTING_FIELDS), "hasPaymentMethod", "effective", "sources", "id", "uri"],
+    "properties": {**{f.name: _field_schema(f) for f in SETTING_FIELDS}, "hasPaymentMethod": {"type": "boolean"},
+                   "effective": {"type": "object"}, "sources": _SOURCES, "id": {"type": "string"},
+                   "uri": {"type": "string"}},
+}
+ORGANIZATION_SETTINGS = {
+    "type": "object",
+    "required": [*(f.name for f in INHERITABLE_FIELDS), "effective", "sources", "overrideCounts", "uri"],
+    "properties": {**{f.name: _field_schema(f) for f in INHERITABLE_FIELDS}, "effective": {"type": "object"},
+                   "sources": _SOURCES, "overrideCounts": {"type": "object",
+                                                           "additionalProperties": {"type": "integer"}},
+                   "uri": {"type": "string"}},
+}
+
+
+def jsonable(value):
+    """Decimals as numbers, the rest as is."""
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def customer_settings_json(customer):
+    resolved = store.resolve_customer(customer)
+    own = store.customer_layer(customer)
+    body = {f.name: jsonable(own.get(f.name)) for f in SETTING_FIELDS}
+    body.update({
+        "hasPaymentMethod": bool(customer.payment_methods),
+        "effective": {name: jsonable(value) for name, value in rules.effective_values(resolved).items()},
+        "sources": rules.sources(resolved),
+        "id": str(customer.id),
+        "uri": url_for("api.customer_settings", customer_id=str(customer.id)),
+    })
+    return body
+
+
+def organization_settings_json(organization_id):
+    own = store.organization_layer(organization_id)
+    resolved = rules.resolve(own, {})
+    inheritable = [f.name for f in INHERITABLE_FIELDS]
+    body = {name: jsonable(own.get(name)) for name in inheritable}
+    body.update({
+        "effective": {name: jsonable(resolved[name].value) for name in inheritable},
+        "sources": {name: resolved[name].source for name in inheritable},
+        "overrideCounts": store.override_counts(organization_id),
+        "uri": url_for("api.organization_settings"),
+    })
+    return body
+
+
+def _without_read_only(body):
+    return {k: v for k, v in body.items() if k not in READ_ONLY}
+
+
+@bp.get("/customers/<customer_id>/settings")
+def customer_settings(customer_id):
+    """Every field: the customer's own value (null inherits), plus effective values and their sources."""
+    return respond(customer_settings_json(load_customer(customer_id)))
+
+
+@bp.put("/customers/<customer_id>/settings")
+@write
+def put_customer_settings(customer_id):
+    """Replace the customer layer: every writable field present (null inherits); read-only fields are ignored."""
+    customer = load_customer(customer_id)
+    check_if_match(etag_of(customer_settings_json(customer)))
+    body = _without_read_only(json_body(CUSTOMER_SETTINGS_INPUT))
+    store.replace_customer_settings(customer, body)
+    db.session.flush()
+    return respond(customer_settings_json(customer))
+
+
+@bp.patch("/customers/<customer_id>/settings")
+@write
+def patch_customer_settings(customer_id):
+    """JSON merge patch of the customer layer: null resets a field to inherited."""
+    customer = load_customer(customer_id)
+    check_if_match(etag_of(customer_settings_json(customer)))
+    body = _without_read_only(json_body(CUSTOMER_SETTINGS_INPUT, MERGE_PATCH_TYPES))
+    store.update_customer_settings(customer, body)
+    db.session.flush()
+    return respond(customer_settings_json(customer))
+
+
+@bp.get("/organization/settings")
+def organization_settings():
+    """The organization layer: its values (null uses the default), effective values, sources, override counts."""
+    return respond(organization_settings_json(g.api_token.organization_id))
+
+
+def _change_organization(body):
+    organization_id = g.api_token.organization_id
+    check_if_match(etag_of(organization_settings_json(organization_id)))
+    store.update_organization_settings(organization_id, body)
+    db.session.flush()
+    return respond(organization_settings_json(organization_id))
+
+
+@bp.put("/organization/settings")
+@write
+def put_organization_settings():
+    body = _without_read_only(json_body(ORGANIZATION_SETTINGS_INPUT))
+    missing = [f.name for f in INHERITABLE_FIELDS if f.name not in body]
+    if missing:
+        raise ApiError(422, "Unprocessable Content", "PUT replaces every field (null uses the default).",
+                       [{"field": name, "message": "Missing."} for name in missing])
+    return _change_organization(body)
+
+
+@bp.patch("/organization/settings")
+@write
+def patch_organization_settings():
+    return _change_organization(_without_read_only(json_body(ORGANIZATION_SETTINGS_INPUT, MERGE_PATCH_TYPES)))
