@@ -5,6 +5,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db
@@ -55,10 +57,29 @@ def _empty_tables():
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request starts and ends outside a transaction, as with a real request's fresh session.
+
+    The test's app context (for factories and assertions) is shared with the requests it makes, and so is
+    the session; ending its transaction around each request keeps them from seeing each other's snapshot.
+    """
+
+    def open(self, *args, **kwargs):
+        shared = has_app_context()  # not in a test's worker threads
+        if shared:
+            db.session.rollback()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if shared:
+                db.session.rollback()
+
+
 @pytest.fixture
 def app(migrated):
     """A fresh app on an emptied database."""
     app = create_app("test", SQLALCHEMY_DATABASE_URI=migrated)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_tables()
         yield app

@@ -25,7 +25,7 @@ from portal.services.rules import ValidationFailed, whole_number
 TABS = (
     ("overview", "Overview"), ("addresses", "Addresses"), ("contacts", "Contacts"), ("properties", "Properties"),
     ("technical", "Technical details"), ("tax", "Tax"), ("payment-methods", "Payment methods"),
-    ("activity", "Activity"),
+    ("settings", "Settings"), ("activity", "Activity"),
 )
 TAB_NAMES = {name for name, _label in TABS}
 DETAIL = "customers/detail.html"
@@ -57,6 +57,10 @@ def page_context(customer, tab, **extra):
         context["property_values"] = property_service.values_of(customer)
     if tab == "activity":
         context["events"] = activity_page(customer)
+    if tab in ("settings", "overview"):
+        from portal.customers.settings_tab import settings_context
+
+        context.update(settings_context(customer))
     context.update(extra)
     return context
 
@@ -80,7 +84,7 @@ def tab_url(customer, tab):
 
 @bp.route("/<int:customer_id>", endpoint="detail")
 @bp.route("/<int:customer_id>/<any(overview, addresses, contacts, properties, technical, tax, "
-           "'payment-methods', activity):tab>")
+           "'payment-methods', settings, activity):tab>")
 @login_required
 def tab(customer_id, tab="overview"):
     """A tab of the detail page: the page, or (for the tab bar) only the tabs block."""

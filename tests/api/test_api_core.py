@@ -239,15 +239,15 @@ def test_etag_changes_when_a_contact_changes(api, make, org):
 
 
 def test_of_concurrent_patches_with_one_if_match_exactly_one_wins(app, org, make):
-    customer = make.customer(org, name="Contested")
+    customer_id = make.customer(org, name="Contested").id  # threads have no app context to load it
     secret = token_for(org)
-    etag = Api(app.test_client(), secret).get(f"/customers/{customer.id}").headers["ETag"]
+    etag = Api(app.test_client(), secret).get(f"/customers/{customer_id}").headers["ETag"]
     statuses, barrier = [], threading.Barrier(6)
 
     def patch(n):
         client = Api(app.test_client(), secret)
         barrier.wait()
-        statuses.append(client.patch(f"/customers/{customer.id}", {"name": f"Writer {n}"},
+        statuses.append(client.patch(f"/customers/{customer_id}", {"name": f"Writer {n}"},
                                      headers={"If-Match": etag}).status_code)
 
     threads = [threading.Thread(target=patch, args=(n,)) for n in range(6)]
