@@ -38,7 +38,7 @@ def create_app(config_name=None, **overrides):
     from portal.api import bp as api_bp
     from portal.auth.routes import bp as auth_bp
     from portal.customers.routes import bp as customers_bp
-    from portal.customers import detail, settings_tab  # noqa: F401  (routes attach to the blueprint)
+    from portal.customers import bulk, detail, settings_tab  # noqa: F401  (routes attach to the blueprint)
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(customers_bp)

@@ -1,6 +1,7 @@
 """Organization page (admin) and the API help page."""
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from jinja2_fragments.flask import render_block
 from flask_login import login_required
 
 from portal.auth import current_org_id, get_in_org_or_404, role_required
@@ -9,7 +10,14 @@ from portal.htmx import is_htmx, render
 from portal.models import ApiToken, LegalEntity, PropertyDefinition, User
 from portal.services import properties as property_service
 from portal.services import tokens
-from portal.services.rules import ValidationFailed
+from portal.services import settings as settings_rules
+from portal.services import settings_store
+from portal.services.customers import VersionConflict
+from portal.services.rules import ValidationFailed, whole_number
+from portal.services.settings_fields import INHERITABLE_FIELDS, SETTING_FIELDS
+from portal.settings_views import ROWS_TEMPLATE, Row, display_value, json_example, parse_input, rows_for
+
+SETTING_LABELS = {f.name: f.label for f in SETTING_FIELDS}
 
 bp = Blueprint("admin", __name__, url_prefix="/organization")
 
@@ -121,3 +129,103 @@ def delete_property(definition_id):
     if is_htmx():
         return "", 204, {"HX-Redirect": url_for("admin.properties")}
     return redirect(url_for("admin.properties"))
+
+
+# --- organization settings -----------------------------------------------------------------------------
+
+def _org_rows():
+    organization_id = current_org_id()
+    own = settings_store.organization_layer(organization_id)
+    return own, rows_for(settings_rules.resolve(own, {}), own, INHERITABLE_FIELDS,
+                         settings_store.override_counts(organization_id))
+
+
+def _org_row(name):
+    setting = next((f for f in INHERITABLE_FIELDS if f.name == name), None)
+    if setting is None:
+        abort(404)
+    own = settings_store.organization_layer(current_org_id())
+    resolved = settings_rules.resolve(own, {})[name]
+    return Row(setting, own.get(name), resolved.value, resolved.source,
+               settings_store.override_counts(current_org_id()).get(name))
+
+
+def _org_context(**extra):
+    row = extra.get("row")
+    context = {"scope": "organization", "can_edit": True, "settings_version":
+               settings_store.organization_settings(current_org_id()).version, "labels": SETTING_LABELS,
+               "focus": None, "errors": {}, "conflict": None, "editing_setting": None,
+               "back_url": url_for("admin.settings")}
+    if row is not None:
+        default = settings_rules.resolve({}, {})[row.name]
+        context.update(value=row.input_value, inherited_display=display_value(row.setting, default.value),
+                       affected=settings_store.inheriting_count(current_org_id(), row.name),
+                       json_example=json_example(row.name) if row.setting.kind == "json" else "")
+    context.update(extra)
+    return context
+
+
+def _show_org_row(name, kind, status=200, **extra):
+    row = _org_row(name)
+    context = _org_context(row=row, focus=name if kind == "read" else None,
+                           editing_setting=name if kind == "form" else None, **extra)
+    if is_htmx():
+        return render_block(ROWS_TEMPLATE, "setting_row" if kind == "read" else "setting_form", **context), status
+    _own, groups = _org_rows()
+    return render("admin/settings.html", None, status=status, groups=groups, **context)
+
+
+@bp.route("/settings")
+@role_required("admin")
+def settings():
+    """The organization layer of the billing settings, with how many customers override each field."""
+    _own, groups = _org_rows()
+    return render("admin/settings.html", None, groups=groups, **_org_context())
+
+
+@bp.get("/settings/<name>")
+@role_required("admin")
+def setting(name):
+    return _show_org_row(name, "read")
+
+
+@bp.get("/settings/<name>/edit")
+@role_required("admin")
+def edit_setting(name):
+    return _show_org_row(name, "form")
+
+
+def _save_org_setting(name, value_of):
+    raw = request.form.get("value", "")
+    try:
+        settings_store.update_organization_settings(current_org_id(), {name: value_of()},
+                                                    expected_version=whole_number(request.form.get("version", "")))
+        db.session.commit()
+    except ValueError as error:
+        return _show_org_row(name, "form", 422, errors={name: str(error)}, value=raw)
+    except ValidationFailed as failed:
+        db.session.rollback()
+        return _show_org_row(name, "form", 422, errors=failed.errors, value=raw)
+    except VersionConflict:
+        db.session.rollback()
+        current = _org_row(name)
+        return _show_org_row(name, "form", 409, value=raw,
+                             conflict=[(current.setting.label, current.display, raw or "default")])
+    if not is_htmx():
+        flash("Saved.", "success")
+        return redirect(url_for("admin.settings"))
+    return _show_org_row(name, "read")
+
+
+@bp.post("/settings/<name>")
+@role_required("admin")
+def save_setting(name):
+    row = _org_row(name)
+    return _save_org_setting(name, lambda: parse_input(row.setting, request.form.get("value")))
+
+
+@bp.post("/settings/<name>/reset")
+@role_required("admin")
+def reset_setting(name):
+    _org_row(name)
+    return _save_org_setting(name, lambda: None)

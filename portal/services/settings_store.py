@@ -157,3 +157,27 @@ def inheriting_count(organization_id, name):
     """How many customers a change of the organization's value of `name` affects."""
     total = db.session.scalar(sa.select(sa.func.count(Customer.id)).where(Customer.organization_id == organization_id))
     return total - override_counts(organization_id).get(name, 0)
+
+
+BULK_FIELDS = tuple(f for f in SETTING_FIELDS if f.stored and f.kind != "json")
+
+
+def bulk_update(organization_id, customer_ids, name, value, batch=500):
+    """Set (or with None reset) one setting for many customers in the caller's transaction: every customer's
+    rules are checked, one audit event each; any failure raises and nothing is kept."""
+    from sqlalchemy.orm import selectinload
+
+    failures, changed = [], 0
+    for start in range(0, len(customer_ids), batch):
+        customers = db.session.scalars(sa.select(Customer).where(
+            Customer.organization_id == organization_id, Customer.id.in_(customer_ids[start:start + batch]))
+            .options(selectinload(Customer.settings), selectinload(Customer.payment_methods))).all()
+        for customer in customers:
+            try:
+                changed += bool(update_customer_settings(customer, {name: value}))
+            except ValidationFailed as failed:
+                failures.append(f"{customer.name} ({customer.debtor_ident}): {next(iter(failed.errors.values()))}")
+    if failures:
+        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+        raise ValidationFailed({name: "Nothing was changed. " + "; ".join(failures[:5]) + more})
+    return changed

@@ -154,6 +154,7 @@ def test_tabs_have_urls_that_survive_reload_and_back(sign_in, page, manager, cus
 def test_activity_shows_changes_made_inline(sign_in, page, manager, customer):
     open_tab(sign_in, page, manager, customer, "tax")
     page.get_by_role("link", name="Edit tax").click()
+    expect(page.get_by_label("VAT id")).to_be_focused()  # the form has settled
     page.get_by_label("Tax rate (%)").fill("7")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#section-tax")).to_contain_text("7.00 %")
