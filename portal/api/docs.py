@@ -3,6 +3,7 @@ from flask import jsonify
 
 from portal.api import bp
 from portal.api import schemas as s
+from portal.api import dunning as dunning_api
 from portal.api import settings as settings_api
 
 PROBLEM = {"description": "Problem (RFC 9457)",
@@ -111,6 +112,25 @@ def paths():
                                [IF_MATCH, AUDIT_REASON],
                                _body("OrganizationSettingsInput", ("application/merge-patch+json", "application/json"))),
         },
+        "/customers/{customerId}/dunning-timeline": {
+            "get": operation("What happens to an unpaid invoice: due date, reminders, dunning notices, fees",
+                             {"200": _json("DunningTimeline", headers=ETAG)},
+                             [customer_id, _query("invoiceDate", {"type": "string", "format": "date"}),
+                              {**_query("amountInCents", {"type": "integer", "minimum": 0}), "required": True}]),
+        },
+        "/dunning/overdue-rules": {
+            "get": operation("The overdue rules by level", {"200": _json("OverdueRuleList", headers=ETAG)}),
+            "post": operation("Add an overdue rule (at most five)", {"201": _json("OverdueRule", "Created", ETAG)},
+                              [IDEMPOTENCY_KEY, AUDIT_REASON], _body("OverdueRuleInput")),
+        },
+        "/dunning/overdue-rules/{id}": {
+            "get": operation("Read an overdue rule", {"200": _json("OverdueRule", headers=ETAG)}, [_path_param("id")]),
+            "put": operation("Replace an overdue rule; a different level moves it", {"200": _json("OverdueRule",
+                                                                                                  headers=ETAG)},
+                             [_path_param("id"), IF_MATCH, AUDIT_REASON], _body("OverdueRuleInput")),
+            "delete": operation("Delete an overdue rule; the levels close up", {"204": {"description": "Deleted"}},
+                                [_path_param("id"), IF_MATCH, AUDIT_REASON]),
+        },
         "/customers/{customerId}/events": {
             "get": operation("The customer's audit events, newest first", {"200": _json("EventList", headers=ETAG)},
                              [customer_id, *CURSOR_PARAMS]),
@@ -136,6 +156,8 @@ def document():
                 "EventList": s.EVENT_LIST, "Problem": s.PROBLEM,
                 "AddressCreate": s.ADDRESS_CREATE, "AddressPatch": s.ADDRESS_PATCH, "AddressList": s.ADDRESS_LIST,
                 "ContactCreate": s.CONTACT_CREATE,
+                "OverdueRule": dunning_api.OVERDUE_RULE, "OverdueRuleInput": dunning_api.OVERDUE_RULE_INPUT,
+                "OverdueRuleList": dunning_api.OVERDUE_RULE_LIST, "DunningTimeline": dunning_api.TIMELINE,
                 "CustomerSettings": settings_api.CUSTOMER_SETTINGS,
                 "CustomerSettingsInput": settings_api.CUSTOMER_SETTINGS_INPUT,
                 "OrganizationSettings": settings_api.ORGANIZATION_SETTINGS,

@@ -1,0 +1,321 @@
+"""Dunning: overdue rules (the ladder), their templates, money in minor units, and the dunning timeline."""
+import re
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from babel.numbers import format_currency, get_currency_precision
+
+from portal.extensions import db
+from portal.models import DocumentTemplate, EmailTemplate, OverdueRule
+from portal.services import audit, rules
+from portal.services import settings as settings_rules
+from portal.services.rules import Errors, ValidationFailed
+
+MAX_RULES = 5
+RULE_TYPES = ("reminder", "dunning")
+PLACEHOLDERS = {
+    "customer_name": "Acme GmbH",
+    "invoice_number": "INV-2026-0042",
+    "amount": "1,190.00 EUR",
+    "due_date": "2026-12-06",
+    "new_due_date": "2026-12-18",
+    "fee": "5.00 EUR",
+    "level": "2",
+}
+PLACEHOLDER_PATTERN = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+
+
+# --- money ---------------------------------------------------------------------------------------------------
+
+def minor_units(currency):
+    """Decimals of the currency: 2 for EUR, 0 for JPY, 3 for BHD."""
+    return get_currency_precision(currency)
+
+
+def parse_money(value, currency):
+    """An amount typed as money ("5.00", "5,00", "500" for JPY) in the currency's minor unit; None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValueError("Enter an amount, e.g. 5.00.") from None
+    places = minor_units(currency)
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("The fee must be more than 0.")
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"{currency} has {places} decimal{'s' if places != 1 else ''}.")
+    cents = int(amount.scaleb(places))
+    if cents > 10**12:
+        raise ValueError("That fee is too large.")
+    return cents
+
+
+def money_input(cents, currency):
+    """Minor units as the amount a form shows."""
+    if cents is None:
+        return ""
+    places = minor_units(currency)
+    return f"{Decimal(cents).scaleb(-places):.{places}f}"
+
+
+def format_money(cents, currency, locale="en_US"):
+    return format_currency(Decimal(cents or 0).scaleb(-minor_units(currency)), currency, locale=locale)
+
+
+# --- templates ---------------------------------------------------------------------------------------------------
+
+def render_placeholders(text, values=None):
+    """Fill {{ placeholder }} with sample (or given) values; unknown ones stay visible."""
+    values = values or PLACEHOLDERS
+    return PLACEHOLDER_PATTERN.sub(lambda m: values.get(m.group(1), m.group(0)), text or "")
+
+
+def unknown_placeholders(text):
+    return sorted({name for name in PLACEHOLDER_PATTERN.findall(text or "") if name not in PLACEHOLDERS})
+
+
+def _template_fields(data, errors, email):
+    cleaned = {"name": errors.check("name", rules.required_text, data.get("name"), 200, "Name")}
+    if email:
+        cleaned["subject"] = errors.check("subject", rules.required_text, data.get("subject"), 255, "Subject")
+        body = data.get("body") or ""
+        if len(body) > 20000:
+            errors["body"] = "At most 20,000 characters."
+        unknown = unknown_placeholders(f"{cleaned['subject'] or ''} {body}")
+        if unknown:
+            errors["body"] = "Unknown placeholder: " + ", ".join("{{" + u + "}}" for u in unknown) + "."
+        cleaned["body"] = body
+    else:
+        cleaned["description"] = errors.check("description", rules.text, data.get("description"), 2000) or ""
+    return cleaned
+
+
+def save_template(model, organization_id, data, template=None):
+    """Create or change an email or document template."""
+    errors = Errors()
+    cleaned = _template_fields(data, errors, model is EmailTemplate)
+    errors.raise_if_any()
+    entity = "emailTemplate" if model is EmailTemplate else "documentTemplate"
+    if template is None:
+        template = model(organization_id=organization_id, **cleaned)
+        db.session.add(template)
+        db.session.flush()
+        audit.record(organization_id, entity, template.id, "create", {k: [None, v] for k, v in cleaned.items()})
+        return template
+    before = {k: getattr(template, k) for k in cleaned}
+    for key, value in cleaned.items():
+        setattr(template, key, value)
+    changed = audit.diff(before, cleaned)
+    if changed:
+        audit.record(organization_id, entity, template.id, "update", changed)
+    return template
+
+
+def rules_using(template):
+    column = OverdueRule.email_template_id if isinstance(template, EmailTemplate) else OverdueRule.document_template_id
+    return db.session.scalars(sa.select(OverdueRule).where(column == template.id).order_by(OverdueRule.level)).all()
+
+
+def delete_template(template):
+    """Remove a template no rule uses; otherwise say which rules do."""
+    using = rules_using(template)
+    if using:
+        names = ", ".join(f"level {r.level} ({r.type})" for r in using)
+        raise ValidationFailed({"template": f"“{template.name}” is used by the overdue rule{'s' if len(using) > 1 else ''} "
+                                            f"{names}; change {'them' if len(using) > 1 else 'it'} first."})
+    entity = "emailTemplate" if isinstance(template, EmailTemplate) else "documentTemplate"
+    audit.record(template.organization_id, entity, template.id, "delete", {"name": [template.name, None]})
+    db.session.delete(template)
+
+
+# --- overdue rules -----------------------------------------------------------------------------------------------
+
+def ladder(organization_id):
+    """The organization's rules by level."""
+    return db.session.scalars(sa.select(OverdueRule).where(OverdueRule.organization_id == organization_id)
+                              .order_by(OverdueRule.level, OverdueRule.id)).all()
+
+
+def _positive_int(value, label):
+    number = rules.whole_number(value if isinstance(value, int) else str(value if value is not None else ""))
+    if not number:
+        raise ValueError(f"{label} must be a whole number above 0.")
+    if number > 3650:
+        raise ValueError(f"{label} must be at most 3650.")
+    return number
+
+
+def _template_id(model, organization_id, value, label, required):
+    if isinstance(value, dict):
+        value = value.get("id")
+    if value in (None, ""):
+        if required:
+            raise ValueError(f"{label} is required.")
+        return None
+    template_id = rules.whole_number(value if isinstance(value, int) else str(value))
+    if template_id is None or not db.session.scalar(sa.select(model.id).where(
+            model.id == template_id, model.organization_id == organization_id)):
+        raise ValueError(f"Choose one of your {label.lower()}s.")
+    return template_id
+
+
+def _flag(value, default):
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise ValueError("Must be true or false.")
+    return value
+
+
+def clean_rule(organization_id, data):
+    """Check an overdue rule (API field names; the fee already in minor units)."""
+    errors = Errors()
+    rule_type = data.get("type") or "reminder"
+    if rule_type not in RULE_TYPES:
+        errors["type"] = "reminder or dunning."
+    dunning = rule_type == "dunning"
+    cleaned = {
+        "type": rule_type,
+        "days_overdue": errors.check("daysOverdue", _positive_int, data.get("daysOverdue"), "Days overdue"),
+        "due_in_days": errors.check("dueInDays", _positive_int,
+                                    7 if data.get("dueInDays") in (None, "") else data.get("dueInDays"), "Due in days"),
+        "email_template_id": errors.check("emailTemplate", _template_id, EmailTemplate, organization_id,
+                                          data.get("emailTemplate"), "Email template", True),
+        "document_template_id": errors.check("documentTemplate", _template_id, DocumentTemplate, organization_id,
+                                             data.get("documentTemplate"), "Document template", dunning),
+        "attach_original_invoice": errors.check("attachOriginalInvoice", _flag, data.get("attachOriginalInvoice"),
+                                                True),
+        "send_letter": errors.check("sendLetter", _flag, data.get("sendLetter"), False),
+        "is_enabled": errors.check("isEnabled", _flag, data.get("isEnabled"), True),
+    }
+    amount = data.get("amountInCents")
+    if amount is None:
+        if dunning:
+            errors["amountInCents"] = "A dunning charges a fee: enter an amount above 0."
+    elif isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or amount > 10**12:
+        errors["amountInCents"] = "The fee must be more than 0 (in the currency's minor unit)."
+    cleaned["amount_in_cents"] = amount
+    errors.raise_if_any()
+    return cleaned
+
+
+def _summary(rule):
+    return {"level": rule.level, "daysOverdue": rule.days_overdue, "dueInDays": rule.due_in_days, "type": rule.type,
+            "emailTemplateId": rule.email_template_id, "documentTemplateId": rule.document_template_id,
+            "amountInCents": rule.amount_in_cents, "attachOriginalInvoice": rule.attach_original_invoice,
+            "sendLetter": rule.send_letter, "isEnabled": rule.is_enabled}
+
+
+def create_rule(organization_id, data):
+    """Add a rule at the bottom of the ladder (at most five)."""
+    existing = ladder(organization_id)
+    if len(existing) >= MAX_RULES:
+        raise ValidationFailed({"level": f"At most {MAX_RULES} overdue rules; delete or change one instead."})
+    cleaned = clean_rule(organization_id, data)
+    rule = OverdueRule(organization_id=organization_id, level=len(existing) + 1, **cleaned)
+    db.session.add(rule)
+    db.session.flush()
+    audit.record(organization_id, "overdueRule", rule.id, "create", {k: [None, v] for k, v in _summary(rule).items()})
+    if data.get("level") not in (None, rule.level):
+        move_rule(rule, data["level"])
+    return rule
+
+
+def update_rule(rule, data, expected_version=None):
+    """Replace a rule's fields (PUT semantics); a different `level` moves it on the ladder."""
+    if expected_version is not None and int(expected_version) != rule.version:
+        from portal.services.customers import VersionConflict
+
+        raise VersionConflict(rule)
+    cleaned = clean_rule(rule.organization_id, data)
+    before = _summary(rule)
+    for key, value in cleaned.items():
+        setattr(rule, key, value)
+    db.session.flush()
+    changed = audit.diff(before, _summary(rule))
+    if changed:
+        audit.record(rule.organization_id, "overdueRule", rule.id, "update", changed)
+    if data.get("level") not in (None, rule.level):
+        move_rule(rule, data["level"])
+    return rule
+
+
+def set_enabled(rule, enabled):
+    if rule.is_enabled != enabled:
+        audit.record(rule.organization_id, "overdueRule", rule.id, "update", {"isEnabled": [rule.is_enabled, enabled]})
+        rule.is_enabled = enabled
+
+
+def _renumber(rules_in_order):
+    # Two passes so that no two rules hold the same level in between (clean audit, no surprises).
+    for index, rule in enumerate(rules_in_order, 1):
+        if rule.level != index:
+            audit.record(rule.organization_id, "overdueRule", rule.id, "update", {"level": [rule.level, index]})
+            rule.level = index
+    db.session.flush()
+
+
+def move_rule(rule, level):
+    """Put the rule at `level` (1..n); the others close up so levels stay 1..n without gaps."""
+    others = [r for r in ladder(rule.organization_id) if r.id != rule.id]
+    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= len(others) + 1:
+        raise ValidationFailed({"level": f"Level is 1 to {len(others) + 1}."})
+    others.insert(level - 1, rule)
+    _renumber(others)
+
+
+def delete_rule(rule):
+    audit.record(rule.organization_id, "overdueRule", rule.id, "delete", {k: [v, None] for k, v in _summary(rule).items()})
+    organization_id = rule.organization_id
+    db.session.delete(rule)
+    db.session.flush()
+    _renumber(ladder(organization_id))
+
+
+# --- the timeline ---------------------------------------------------------------------------------------------------
+
+def timeline(resolved, overdue_rules, invoice_date, amount_in_cents, currency):
+    """What happens to an unpaid invoice: its due date and each enabled rule's send date, due date and fee."""
+    effective = settings_rules.effective_values(resolved)
+    label = settings_rules.SOURCE_LABELS
+    term = effective["term"]
+    due = settings_rules.due_date(term, invoice_date)
+    notes = [f"Payment term {term} ({label[resolved['term'].source]}): due {due.isoformat()}."]
+    steps = []
+    enabled = sorted((r for r in overdue_rules if r.is_enabled), key=lambda r: r.level)
+    disabled = [r.level for r in overdue_rules if not r.is_enabled]
+    if not effective["sendPaymentReminders"]:
+        notes.append(f"Payment reminders are off ({label[resolved['sendPaymentReminders'].source]}): "
+                     "no reminders and no dunning notices are sent.")
+    elif effective["dunningExempt"]:
+        notes.append(f"The customer is dunning exempt ({label[resolved['dunningExempt'].source]}): "
+                     "no reminders and no dunning notices are sent.")
+    else:
+        fees_on = effective["chargeDunningFees"]
+        previous_due = due
+        for rule in enabled:
+            send = previous_due + timedelta(days=rule.days_overdue)
+            step_due = send + timedelta(days=rule.due_in_days)
+            steps.append({"level": rule.level, "type": rule.type, "sendDate": send.isoformat(),
+                          "dueDate": step_due.isoformat(), "feeInCents": (rule.amount_in_cents or 0) if fees_on else 0})
+            previous_due = step_due
+        if not fees_on:
+            notes.append(f"Dunning fees are off ({label[resolved['chargeDunningFees'].source]}): every fee is 0.")
+        if not enabled:
+            notes.append("No overdue rule is enabled: nothing is sent.")
+        if disabled:
+            notes.append("Disabled, so left out: level " + ", ".join(str(level) for level in disabled) + ".")
+    return {"invoiceDate": invoice_date.isoformat(), "amountInCents": amount_in_cents, "currency": currency,
+            "dueDate": due.isoformat(), "steps": steps, "totalFeesInCents": sum(s["feeInCents"] for s in steps),
+            "notes": notes}
+
+
+def parse_invoice_date(value):
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("A date as YYYY-MM-DD.") from None
