@@ -21,7 +21,7 @@ def settings_context(customer):
     """What the Settings tab (and the Overview's business information) shows."""
     resolved = store.resolve_customer(customer)
     own = store.customer_layer(customer)
-    return {"scope": "customer", "groups": rows_for(resolved, own, SETTING_FIELDS),
+    return {**timeline_context(customer, resolved), "scope": "customer", "groups": rows_for(resolved, own, SETTING_FIELDS),
             "effective": rules.effective_values(resolved), "sources": rules.sources(resolved),
             "attention": store.attention(customer, resolved), "settings_version": store.customer_settings(
                 customer).version, "labels": LABELS, "describe_term": rules.describe_term}
@@ -53,7 +53,10 @@ def _show(customer, name, kind, status=200, **extra):
     context = page_context(customer, "settings", **values)
     if not is_htmx():
         return render(DETAIL, None, status=status, **context)
-    return render_block(ROWS_TEMPLATE, "setting_row" if kind == "read" else "setting_form", **context), status
+    body = render_block(ROWS_TEMPLATE, "setting_row" if kind == "read" else "setting_form", **context)
+    if kind == "read" and request.method == "POST":  # a saved setting can change the dunning timeline
+        body += render_block(TIMELINE_TEMPLATE, "timeline", **context, oob=True)
+    return body, status
 
 
 @bp.get("/<int:customer_id>/settings/<name>")
@@ -114,3 +117,42 @@ def reset_setting(customer_id, name):
     return _save(customer, name, lambda: None)
 
 
+
+
+TIMELINE_TEMPLATE = "customers/sections/timeline.html"
+
+
+def timeline_context(customer, resolved=None):
+    """The dunning timeline for the invoice date and amount asked for (today and 100.00 by default)."""
+    from portal.services import dunning
+
+    errors = {}
+    raw_date = request.args.get("invoice_date", "")
+    raw_amount = request.args.get("amount", "")
+    try:
+        invoice_date = dunning.parse_invoice_date(raw_date)
+    except ValueError as error:
+        errors["invoice_date"], invoice_date = str(error), dunning.parse_invoice_date("")
+    try:
+        amount = dunning.parse_money(raw_amount, customer.currency) if raw_amount else \
+            100 * 10 ** dunning.minor_units(customer.currency)
+    except ValueError as error:
+        errors["amount"], amount = str(error), 0
+    result = dunning.timeline(resolved or store.resolve_customer(customer), dunning.ladder(customer.organization_id),
+                              invoice_date, amount or 0, customer.currency)
+    return {"timeline": result, "timeline_errors": errors,
+            "timeline_input": {"invoice_date": raw_date or invoice_date.isoformat(),
+                               "amount": raw_amount or dunning.money_input(amount, customer.currency)},
+            "format_money": dunning.format_money}
+
+
+@bp.get("/<int:customer_id>/dunning-timeline")
+@login_required
+def dunning_timeline(customer_id):
+    """The timeline block for another invoice date or amount."""
+    customer = load_customer(customer_id)
+    context = page_context(customer, "settings")
+    status = 422 if context["timeline_errors"] else 200
+    if is_htmx():
+        return render_block(TIMELINE_TEMPLATE, "timeline", **context), status
+    return render(DETAIL, None, status=status, **context)
