@@ -1,0 +1,136 @@
+"""Organization → Dunning rules and Templates, and the timeline on the Settings tab."""
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import EmailTemplate, OverdueRule
+from portal.services import settings_store
+from portal.services.demo import ensure_reference_data
+from tests.test_detail import html
+
+
+@pytest.fixture
+def as_admin(auth, make, org):
+    ensure_reference_data(org, [("Acme GmbH", "DE", "EUR")])
+    db.session.commit()
+    auth.login(make.user(org, "admin"))
+    return auth
+
+
+def levels():
+    db.session.expire_all()
+    return [(r.level, r.type, r.days_overdue) for r in db.session.scalars(sa.select(OverdueRule).order_by(OverdueRule.level))]
+
+
+def templates_of(org):
+    email = db.session.scalar(sa.select(EmailTemplate).where(EmailTemplate.name == "Dunning notice"))
+    return email.id, db.session.scalars(sa.select(OverdueRule)).first().document_template_id
+
+
+def test_ladder_shows_rules_with_fees_in_the_chosen_currency(as_admin):
+    body = html(as_admin.get("/organization/dunning"))
+    assert "Level 1" in body and "Level 2" in body and "€2.50" in body
+    assert "¥250" in html(as_admin.get("/organization/dunning?currency=JPY"))
+
+
+def test_create_a_level_3_dunning_with_a_fee_entered_as_money(as_admin, org):
+    email_id, document_id = templates_of(org)
+    response = as_admin.post("/organization/dunning", {
+        "type": "dunning", "days_overdue": "10", "due_in_days": "14", "fee": "5.00", "currency": "EUR",
+        "email_template": str(email_id), "document_template": str(document_id), "is_enabled": "on",
+        "attach_original_invoice": "on"}, htmx=True)
+    assert response.status_code == 200 and "Level 3" in html(response)
+    rule = db.session.scalar(sa.select(OverdueRule).where(OverdueRule.level == 3))
+    assert rule.amount_in_cents == 500 and rule.due_in_days == 14 and rule.send_letter is False
+
+
+def test_rule_errors_show_at_the_field_with_the_input_kept(as_admin, org):
+    response = as_admin.post("/organization/dunning", {
+        "type": "dunning", "days_overdue": "0", "due_in_days": "7", "fee": "", "currency": "EUR",
+        "email_template": "", "document_template": ""}, htmx=True)
+    assert response.status_code == 422
+    body = html(response)
+    for message in ("Days overdue must be a whole number above 0.", "A dunning charges a fee",
+                    "Email template is required.", "Document template is required."):
+        assert message in body
+    assert 'value="0"' in body and levels() == [(1, "reminder", 5), (2, "dunning", 7)]
+
+
+def test_fee_decimals_follow_the_currency(as_admin, org):
+    email_id, _ = templates_of(org)
+    response = as_admin.post("/organization/dunning", {"type": "reminder", "days_overdue": "3", "fee": "5.5",
+                                                       "currency": "JPY", "email_template": str(email_id)}, htmx=True)
+    assert response.status_code == 422 and "JPY has 0 decimals." in html(response)
+
+
+def test_reorder_enable_disable_and_delete_keep_levels_without_gaps(as_admin, org):
+    first, second = db.session.scalars(sa.select(OverdueRule).order_by(OverdueRule.level)).all()
+    as_admin.post(f"/organization/dunning/{second.id}/up", htmx=True)
+    assert levels() == [(1, "dunning", 7), (2, "reminder", 5)]
+    as_admin.post(f"/organization/dunning/{second.id}/disable", htmx=True)
+    db.session.expire_all()
+    assert db.session.get(OverdueRule, second.id).is_enabled is False
+    as_admin.post(f"/organization/dunning/{second.id}/delete", htmx=True)
+    assert levels() == [(1, "reminder", 5)]
+
+
+def test_edit_a_rule_inline(as_admin, org):
+    rule = db.session.scalars(sa.select(OverdueRule).order_by(OverdueRule.level)).first()
+    form = html(as_admin.get(f"/organization/dunning?edit={rule.id}", htmx=True))
+    assert 'name="days_overdue"' in form and 'value="5"' in form
+    response = as_admin.post(f"/organization/dunning/{rule.id}", {
+        "type": "reminder", "days_overdue": "3", "due_in_days": "10", "fee": "", "currency": "EUR",
+        "email_template": str(rule.email_template_id), "is_enabled": "on"}, htmx=True)
+    assert response.status_code == 200 and levels()[0] == (1, "reminder", 3)
+
+
+def test_at_most_five_rules(as_admin, org):
+    email_id, _ = templates_of(org)
+    for _ in range(3):
+        as_admin.post("/organization/dunning", {"type": "reminder", "days_overdue": "3", "currency": "EUR",
+                                                "email_template": str(email_id), "is_enabled": "on"})
+    body = html(as_admin.get("/organization/dunning"))
+    assert "Five rules is the most" in body and ">Add rule</a>" not in body
+    refused = as_admin.post("/organization/dunning", {"type": "reminder", "days_overdue": "3", "currency": "EUR",
+                                                      "email_template": str(email_id)}, htmx=True)
+    assert refused.status_code == 422 and len(levels()) == 5
+
+
+def test_templates_list_placeholders_preview_and_refuse_deleting_what_is_used(as_admin, org):
+    email_id, _ = templates_of(org)
+    body = html(as_admin.get(f"/organization/templates?preview={email_id}"))
+    assert "{{customer_name}}" in body and "Dunning notice for invoice INV-2026-0042" in body
+    response = as_admin.post(f"/organization/templates/email/{email_id}/delete")
+    assert response.status_code == 302
+    assert "is used by the overdue rule level 2 (dunning)" in html(as_admin.get("/organization/templates"))
+    assert db.session.get(EmailTemplate, email_id) is not None
+
+
+def test_template_validation(as_admin):
+    response = as_admin.post("/organization/templates/email", {"name": "", "subject": "Hi", "body": "{{nope}}"})
+    assert response.status_code == 422
+    assert "Name is required." in html(response) and "Unknown placeholder: {{nope}}." in html(response)
+    created = as_admin.post("/organization/templates/document", {"name": "Final notice", "description": "Red"})
+    assert created.status_code == 302 and "Final notice" in html(as_admin.get("/organization/templates"))
+
+
+def test_managers_cannot_change_dunning(as_manager):
+    assert as_manager.get("/organization/dunning").status_code == 403
+    assert as_manager.get("/organization/templates").status_code == 403
+
+
+def test_timeline_on_the_settings_tab_follows_the_settings(as_admin, make, org):
+    customer = make.customer(org, currency="EUR")
+    url = f"/customers/{customer.id}/dunning-timeline?invoice_date=2026-03-02&amount=1190.00"
+    body = html(as_admin.get(url, htmx=True))
+    assert "2026-03-16</span> Due" in body and "Level 2 dunning sent, due 2026-04-11" in body
+    assert "Total fees: €2.50" in body
+    saved = as_admin.post(f"/customers/{customer.id}/settings/chargeDunningFees", {"value": "false"}, htmx=True)
+    assert 'id="timeline" aria-labelledby="timeline-h" hx-swap-oob="true"' in html(saved)
+    assert "Total fees: €0.00" in html(as_admin.get(url, htmx=True))
+    settings_store.update_customer_settings(customer, {"dunningExempt": True})
+    db.session.commit()
+    exempt = html(as_admin.get(url, htmx=True))
+    assert "Level 1" not in exempt and "dunning exempt (Customer-specific Value)" in exempt
+    bad = as_admin.get(f"/customers/{customer.id}/dunning-timeline?invoice_date=soon&amount=x", htmx=True)
+    assert bad.status_code == 422 and "A date as YYYY-MM-DD." in html(bad)
