@@ -57,10 +57,16 @@ def local_datetime(value, fmt="%Y-%m-%d %H:%M"):
     return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
 
 
+def without_none(attributes):
+    """HTML attributes without the unset ones (WTForms would render None as the text "None")."""
+    return {name: value for name, value in attributes.items() if value is not None and value is not False}
+
+
 def init_app(app):
     """Register filters and globals."""
     app.jinja_env.filters.update(country_name=country_name, language_name=language_name, money=money,
-                                 percent=percent, local_datetime=local_datetime)
+                                 percent=percent, local_datetime=local_datetime,
+                                 without_none=without_none)
     app.jinja_env.globals.update(COUNTRIES=COUNTRIES, CURRENCIES=CURRENCIES, LANGUAGES=LANGUAGES,
                                  CUSTOMER_TYPES=CUSTOMER_TYPES, HTMX_CONFIG=HTMX_CONFIG)
 

@@ -54,6 +54,11 @@ def new_customer(page, base):
     sign_in(page, base, "manager@acme.example")
     page.get_by_role("link", name="New customer").click()
     page.get_by_label("Customer name").fill("Brand New GmbH")
+    page.get_by_label("First name").fill("Grace")
+    page.get_by_label("Last name").fill("Hopper")
+    page.get_by_label("Primary contact email").fill("grace@brandnew.example")
+    page.get_by_label("Country").select_option("DE")
+    page.get_by_label("Billing currency").select_option("EUR")
     page.get_by_label("Tax rate (%)").fill("120")
     page.get_by_role("button", name="Create customer").click()
     page.wait_for_timeout(600)
@@ -75,7 +80,44 @@ def detail_form_error(page, base):
     page.wait_for_timeout(500)
 
 
-STEPS = {"overview": overview, "new-customer": new_customer, "detail": detail, "detail-form-error": detail_form_error}
+def conflict(page, base):
+    detail(page, base)
+    page.get_by_role("link", name="Edit general").click()
+    other = new_page(page.context.browser)
+    sign_in(other, base, "admin@acme.example")
+    other.goto(page.url)
+    other.get_by_role("link", name="Edit general").click()
+    other.get_by_label("Name").fill(other.get_by_label("Name").input_value() + " (renamed by a colleague)")
+    other.get_by_role("button", name="Save").click()
+    other.wait_for_timeout(400)
+    other.context.close()
+    page.get_by_label("Name").fill("My own new name GmbH")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_timeout(500)
+
+
+def settings_tab(page, base):
+    detail(page, base)
+    page.get_by_role("navigation", name="Customer sections").get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Change Payment term").click()
+    page.get_by_label("Payment term").fill("Net7")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+
+
+def organization_settings(page, base):
+    sign_in(page, base, "admin@acme.example")
+    page.goto(f"{base}/organization/settings")
+
+
+def dunning_rules(page, base):
+    sign_in(page, base, "admin@acme.example")
+    page.goto(f"{base}/organization/dunning")
+
+
+STEPS = {"overview": overview, "new-customer": new_customer, "detail": detail, "detail-form-error": detail_form_error,
+         "conflict": conflict, "settings": settings_tab, "organization-settings": organization_settings,
+         "dunning-rules": dunning_rules}
 
 if __name__ == "__main__":
     wanted = sys.argv[3:] or list(STEPS)

@@ -251,3 +251,9 @@ def test_viewers_cannot_create_customers(auth, make, org):
     assert auth.get("/customers/new").status_code == 403
     assert auth.post("/customers/new", VALID).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(Customer.id))) == 0
+
+
+def test_form_fields_carry_no_unset_attributes(as_manager):
+    html = as_manager.get("/customers/new").get_data(as_text=True)
+    assert '="None"' not in html
+    assert html.count("autofocus") == 1  # only the first field takes the focus

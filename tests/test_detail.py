@@ -233,3 +233,11 @@ def test_detail_page_query_count_is_constant(as_manager, make, org, count_querie
     with count_queries() as after:
         as_manager.get(f"/customers/{many.id}/contacts")
     assert after.count == before.count
+
+
+@pytest.mark.parametrize("path", ["/sections/general/edit", "/sections/technical/edit", "/sections/tax/edit",
+                                  "/addresses/new", "/contacts/new", "/payment-methods/new", "/settings/term/edit",
+                                  "/settings/autoCollect/edit"])
+def test_edit_forms_have_one_autofocus_and_no_unset_attributes(as_manager, customer, path):
+    html_text = html(as_manager.get(f"/customers/{customer.id}{path}", htmx=True))
+    assert '="None"' not in html_text and html_text.count("autofocus") == 1
