@@ -53,14 +53,15 @@ def overview(page, base):
 def new_customer(page, base):
     sign_in(page, base, "manager@acme.example")
     page.get_by_role("link", name="New customer").click()
-    page.get_by_label("Customer name").fill("Brand New GmbH")
-    page.get_by_label("First name").fill("Grace")
-    page.get_by_label("Last name").fill("Hopper")
-    page.get_by_label("Primary contact email").fill("grace@brandnew.example")
-    page.get_by_label("Country").select_option("DE")
-    page.get_by_label("Billing currency").select_option("EUR")
-    page.get_by_label("Tax rate (%)").fill("120")
-    page.get_by_role("button", name="Create customer").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Customer name").fill("Brand New GmbH")
+    dialog.get_by_label("First name").fill("Grace")
+    dialog.get_by_label("Last name").fill("Hopper")
+    dialog.get_by_label("Primary contact email").fill("grace@brandnew.example")
+    dialog.get_by_label("Country").select_option("DE")
+    dialog.get_by_label("Billing currency").select_option("EUR")
+    dialog.get_by_label("Tax rate (%)").fill("120")
+    dialog.get_by_role("button", name="Create customer").click()
     page.wait_for_timeout(600)
 
 
@@ -100,7 +101,7 @@ def settings_tab(page, base):
     detail(page, base)
     page.get_by_role("navigation", name="Customer sections").get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="Change Payment term").click()
-    page.get_by_label("Payment term").fill("Net7")
+    page.locator("#input-term").fill("Net7")
     page.keyboard.press("Enter")
     page.wait_for_timeout(500)
 

@@ -183,3 +183,12 @@ def test_resolving_a_page_costs_constant_queries(app, make, org, count_queries):
     with count_queries() as b:
         settings_store.resolve_many(org_id, many)
     assert a.count == b.count == 3
+
+
+def test_default_payment_method_row_names_the_method(as_manager, customer):
+    from portal.services.payment_methods import add_payment_method
+
+    add_payment_method(customer, {"type": "card", "label": "Visa •••• 4242"})
+    db.session.commit()
+    default_row = row(html(as_manager.get(f"/customers/{customer.id}/settings")), "defaultPaymentMethodId")
+    assert "Visa •••• 4242" in default_row and "Clear" not in default_row
