@@ -28,7 +28,7 @@ def form_token(response):
 def test_every_tab_has_its_own_url_page_and_fragment(as_manager, customer, tab):
     page = as_manager.get(f"/customers/{customer.id}/{tab}")
     assert page.status_code == 200
-    assert "<html" in html(page) and f'aria-current="page">' in html(page)
+    assert "<html" in html(page) and 'aria-current="page">' in html(page)
     fragment = as_manager.get(f"/customers/{customer.id}/{tab}", htmx=True, **{"HX-Target": "tabs"})
     assert fragment.status_code == 200
     assert "<html" not in html(fragment) and html(fragment).lstrip().startswith('<div id="tabs">')

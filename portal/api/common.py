@@ -4,7 +4,7 @@ import binascii
 import hashlib
 import json
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from jsonschema import Draft202012Validator
 
 from portal.api import MAX_BODY, ApiError
@@ -81,6 +81,11 @@ def respond(representation, status=200, headers=None):
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def no_content():
+    """204 after a DELETE."""
+    return Response(status=204)
 
 
 def encode_cursor(last_id):

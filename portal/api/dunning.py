@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import g, request, url_for
 
 from portal.api import ApiError, bp
-from portal.api.common import check_if_match, etag_of, json_body, object_id, respond
+from portal.api.common import check_if_match, etag_of, json_body, no_content, object_id, respond
 from portal.api.customers import load_customer, write
 from portal.api.representations import timestamp
 from portal.extensions import db
@@ -121,11 +121,7 @@ def delete_overdue_rule(rule_id):
     rule = load_rule(rule_id)
     check_if_match(etag_of(rule_json(rule)))
     dunning.delete_rule(rule)
-    response = respond({})
-    response.status_code = 204
-    response.set_data(b"")
-    del response.headers["Content-Type"]
-    return response
+    return no_content()
 
 
 @bp.get("/customers/<customer_id>/dunning-timeline")

@@ -8,7 +8,7 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.auth import current_org_id, get_in_org_or_404, role_required
+from portal.auth import current_org_id, role_required
 from portal.customers import forms
 from portal.customers.routes import _legal_entities, bp
 from portal.extensions import db

@@ -4,7 +4,7 @@ from flask_login import login_required
 from jinja2_fragments.flask import render_block
 
 from portal.auth import role_required
-from portal.customers.detail import DETAIL, bp, can_edit, load_customer, page_context, require_editable
+from portal.customers.detail import DETAIL, bp, load_customer, page_context, require_editable
 from portal.extensions import db
 from portal.htmx import is_htmx, render
 from portal.services import settings as rules

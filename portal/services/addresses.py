@@ -3,7 +3,7 @@ from portal.extensions import db
 from portal.models import Address
 from portal.models.customer import ADDRESS_TYPES
 from portal.services import audit, rules
-from portal.services.customers import VersionConflict, update_customer
+from portal.services.customers import VersionConflict, require_active, update_customer
 from portal.services.rules import Errors, ValidationFailed
 
 ADDRESS_COLUMNS = {"type": "type", "name": "name", "line1": "line1", "line2": "line2", "city": "city",
@@ -38,14 +38,9 @@ def _clean(data, errors, main):
     return cleaned
 
 
-def _require_active(customer):
-    if customer.status == "archived":
-        raise ValidationFailed({"status": "Archived customers are read-only; restore the customer first."})
-
-
 def create_address(customer, data):
     """Add an invoice or shipping address."""
-    _require_active(customer)
+    require_active(customer)
     errors = Errors()
     data = {"type": data.get("type") or "invoice", **{k: v for k, v in data.items() if k != "isMain"}}
     data.setdefault("country", customer.country)
@@ -65,7 +60,7 @@ def update_address(address, changes, expected_version=None):
     if expected_version is not None and int(expected_version) != address.version:
         raise VersionConflict(address)
     customer = address.customer
-    _require_active(customer)
+    require_active(customer)
     errors = Errors()
     cleaned = _clean({k: v for k, v in changes.items() if k != "isMain"}, errors, main=address.is_main)
     errors.raise_if_any()
@@ -87,7 +82,7 @@ def delete_address(address):
     if address.is_main:
         raise ValidationFailed({"address": "Invoice address 1 cannot be removed."})
     customer = address.customer
-    _require_active(customer)
+    require_active(customer)
     audit.record(customer.organization_id, "address", address.id, "delete",
                  {k: [v, None] for k, v in address_summary(address).items() if v}, customer_id=customer.id)
     customer.addresses.remove(address)

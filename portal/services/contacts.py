@@ -5,7 +5,7 @@ from portal.extensions import db
 from portal.models import Contact
 from portal.models.customer import EMAIL_PREFERENCES
 from portal.services import audit, rules
-from portal.services.customers import VersionConflict, index_search_terms
+from portal.services.customers import VersionConflict, index_search_terms, require_active
 from portal.services.rules import Errors, ValidationFailed
 
 CONTACT_COLUMNS = {"firstName": "first_name", "lastName": "last_name", "email": "email", "phone": "phone",
@@ -59,11 +59,6 @@ def _clean(customer, data, errors, contact=None):
     return cleaned
 
 
-def _require_active(customer):
-    if customer.status == "archived":
-        raise ValidationFailed({"status": "Archived customers are read-only; restore the customer first."})
-
-
 def _make_primary(customer, contact):
     """Move the primary flag to `contact` (the old one is cleared first: one primary at any time)."""
     for other in customer.contacts:
@@ -77,7 +72,7 @@ def _make_primary(customer, contact):
 
 def create_contact(customer, data):
     """Add a contact; with isPrimary it takes the primary flag over."""
-    _require_active(customer)
+    require_active(customer)
     errors = Errors()
     data = {"emailPreferences": [], **data}
     if "email" not in data:
@@ -105,7 +100,7 @@ def update_contact(contact, changes, expected_version=None):
     if expected_version is not None and int(expected_version) != contact.version:
         raise VersionConflict(contact)
     customer = contact.customer
-    _require_active(customer)
+    require_active(customer)
     errors = Errors()
     cleaned = _clean(customer, changes, errors, contact)
     errors.raise_if_any()
@@ -126,7 +121,7 @@ def update_contact(contact, changes, expected_version=None):
 def delete_contact(contact):
     """Remove a contact; the primary one stays until another is made primary."""
     customer = contact.customer
-    _require_active(customer)
+    require_active(customer)
     if contact.is_primary:
         raise ValidationFailed({"isPrimary": "Make another contact primary before removing this one."})
     audit.record(customer.organization_id, "contact", contact.id, "delete",

@@ -17,7 +17,7 @@ from portal.models import (
 )
 from portal.models.customer import CUSTOMER_TYPES, STATUSES
 from portal.services import audit, rules
-from portal.services.rules import Errors
+from portal.services.rules import Errors, ValidationFailed
 
 ALIAS_MAX = 128
 DEBTOR_IDENT_MAX = 64
@@ -73,6 +73,15 @@ def clean_address(data, errors, prefix, required_country=None):
     return cleaned
 
 
+ARCHIVED_READ_ONLY = "Archived customers are read-only; restore the customer first."
+
+
+def require_active(customer):
+    """Archived customers keep everything but change nothing until restored."""
+    if customer.status == "archived":
+        raise ValidationFailed({"status": ARCHIVED_READ_ONLY})
+
+
 class VersionConflict(Exception):
     """The record changed since the client read it; `current` is the record as it is now."""
 
@@ -115,15 +124,15 @@ NEW_CUSTOMER_DEFAULTS = {"customerType": "B2B", "language": "en"}
 
 
 def clean_new_customer(organization_id, data):
-    """Check a new customer (API field names); return the cleaned values or raise ValidationFailed."""
+    """Check a new customer (API name names); return the cleaned values or raise ValidationFailed."""
     errors = Errors()
     data = {**data}
-    for field, default in NEW_CUSTOMER_DEFAULTS.items():
-        data[field] = data.get(field) or default
+    for name, default in NEW_CUSTOMER_DEFAULTS.items():
+        data[name] = data.get(name) or default
     cleaned = {}
-    for field, rule in CUSTOMER_FIELD_RULES.items():
-        if field != "status":
-            cleaned[field] = errors.check(field, rule, organization_id, data.get(field), {**data, **cleaned})
+    for name, rule in CUSTOMER_FIELD_RULES.items():
+        if name != "status":
+            cleaned[name] = errors.check(name, rule, organization_id, data.get(name), {**data, **cleaned})
     cleaned["aliases"] = cleaned["aliases"] or []
     cleaned["contractorReferences"] = cleaned["contractorReferences"] or []
     debtor_ident = errors.check("debtorIdent", rules.identifier, data.get("debtorIdent"), DEBTOR_IDENT_MAX,
@@ -149,39 +158,39 @@ def clean_new_customer(organization_id, data):
 
 
 def update_customer(customer, changes, expected_version=None):
-    """Apply changed customer fields (API names) by the shared rules; audit; return the field diff."""
+    """Apply changed customer fields (API names) by the shared rules; audit; return the name diff."""
     if expected_version is not None and int(expected_version) != customer.version:
         raise VersionConflict(customer)
     errors = Errors()
     unknown = set(changes) - set(CUSTOMER_FIELD_RULES)
-    for field in sorted(unknown):
-        errors[field] = "Unknown or read-only field."
+    for name in sorted(unknown):
+        errors[name] = "Unknown or read-only name."
     if customer.status == "archived" and set(changes) - {"status"} and changes.get("status") != "active":
-        errors["status"] = "Archived customers are read-only; restore the customer first."
+        errors["status"] = ARCHIVED_READ_ONLY
     errors.raise_if_any()
     current = {**customer_summary(customer), **changes}
     cleaned = {}
-    for field, value in changes.items():
-        if field == "aliases":
-            cleaned[field] = errors.check(field, _aliases_rule, customer.organization_id, value, current,
+    for name, value in changes.items():
+        if name == "aliases":
+            cleaned[name] = errors.check(name, _aliases_rule, customer.organization_id, value, current,
                                           customer.id)
         else:
-            cleaned[field] = errors.check(field, CUSTOMER_FIELD_RULES[field], customer.organization_id, value,
+            cleaned[name] = errors.check(name, CUSTOMER_FIELD_RULES[name], customer.organization_id, value,
                                           current)
     if "country" in changes and "vatId" not in changes and customer.vat_id:
         errors.check("vatId", _vat_rule, customer.organization_id, customer.vat_id, current)
     errors.raise_if_any()
 
     before = customer_summary(customer)
-    for field, value in cleaned.items():
-        if field == "aliases":
+    for name, value in cleaned.items():
+        if name == "aliases":
             keep = {a.alias: a for a in customer.aliases}
             customer.aliases = [keep.get(a) or CustomerAlias(organization_id=customer.organization_id, alias=a)
                                 for a in (value or [])]
-        elif field == "contractorReferences":
+        elif name == "contractorReferences":
             customer.contractor_references = value or []
         else:
-            setattr(customer, CUSTOMER_COLUMNS[field], value)
+            setattr(customer, CUSTOMER_COLUMNS[name], value)
     changed = audit.diff(before, customer_summary(customer))
     if changed:
         db.session.flush()

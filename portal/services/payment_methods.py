@@ -3,14 +3,10 @@ from portal.extensions import db
 from portal.models import PaymentMethod
 from portal.models.customer import PAYMENT_METHOD_TYPES
 from portal.services import audit, rules
-from portal.services.rules import Errors, ValidationFailed
+from portal.services.customers import require_active
+from portal.services.rules import Errors
 
 CARD_NUMBER_LIKE = 12  # this many digits in a row look like a card number: refuse to store them
-
-
-def _require_active(customer):
-    if customer.status == "archived":
-        raise ValidationFailed({"status": "Archived customers are read-only; restore the customer first."})
 
 
 def _label(value):
@@ -23,7 +19,7 @@ def _label(value):
 
 def add_payment_method(customer, data):
     """Add a payment method; the first one, or one marked default, becomes the default."""
-    _require_active(customer)
+    require_active(customer)
     errors = Errors()
     method_type = errors.check("type", rules.choice, data.get("type"), PAYMENT_METHOD_TYPES, "Type")
     label = errors.check("label", _label, data.get("label"))
@@ -42,7 +38,7 @@ def add_payment_method(customer, data):
 
 def set_default(customer, method, record=True):
     """Make `method` the customer's default payment method."""
-    _require_active(customer)
+    require_active(customer)
     for other in customer.payment_methods:
         if other.is_default and other is not method:
             other.is_default = False
@@ -55,7 +51,7 @@ def set_default(customer, method, record=True):
 
 def remove_payment_method(customer, method):
     """Remove a payment method; when it was the default, the oldest remaining one takes over."""
-    _require_active(customer)
+    require_active(customer)
     audit.record(customer.organization_id, "paymentMethod", method.id, "delete",
                  {"type": [method.type, None], "label": [method.label, None]}, customer_id=customer.id)
     was_default = method.is_default

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import PropertyDefinition, PropertyValue
 from portal.services import audit, rules
-from portal.services.rules import Errors, ValidationFailed
+from portal.services.customers import require_active
+from portal.services.rules import Errors
 
 PROPERTY_TYPES = ("text", "number", "boolean", "date", "select")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -60,8 +61,7 @@ def values_of(customer):
 
 def set_values(customer, raw_values):
     """Set the customer's property values {key: raw}; every definition's rule is checked first."""
-    if customer.status == "archived":
-        raise ValidationFailed({"status": "Archived customers are read-only; restore the customer first."})
+    require_active(customer)
     errors = Errors()
     defs = {d.key: d for d in definitions(customer.organization_id)}
     for key in raw_values:

@@ -5,7 +5,7 @@ from portal.extensions import db
 from portal.models import Customer, CustomerSettings, OrganizationSettings, PaymentMethod
 from portal.services import audit
 from portal.services import settings as rules
-from portal.services.customers import VersionConflict
+from portal.services.customers import VersionConflict, require_active
 from portal.services.rules import ValidationFailed
 from portal.services.settings_fields import INHERITABLE_FIELDS, SETTING_FIELDS, STORED_FIELDS
 
@@ -78,8 +78,7 @@ def _audit_value(value):
 
 def update_customer_settings(customer, changes, expected_version=None):
     """Set (or with None reset to inherited) customer settings by their rules; audit; return the field diff."""
-    if customer.status == "archived":
-        raise ValidationFailed({"status": "Archived customers are read-only; restore the customer first."})
+    require_active(customer)
     row = customer_settings(customer)
     if expected_version is not None and int(expected_version) != row.version:
         raise VersionConflict(row)
