@@ -18,7 +18,7 @@ def test_override_then_reset_to_inherited(sign_in, page, make, org, manager):
     expect(term_row(page)).to_contain_text("Inherited from Organization")
 
     page.get_by_role("link", name="Change Payment term").click()
-    field = page.get_by_label("Payment term")
+    field = page.get_by_label("Payment term", exact=True)
     expect(field).to_be_focused()
     field.fill("Net7")
     page.keyboard.press("Enter")
@@ -40,7 +40,7 @@ def test_organization_change_moves_inheriting_customers_only(sign_in, page, make
     expect(term_row(page)).to_contain_text("1 customer overrides it")
     page.get_by_role("link", name="Change Payment term").click()
     expect(term_row(page)).to_contain_text("Changing it changes 1 customer that inherits it.")
-    page.get_by_label("Payment term").fill("Net30")
+    page.get_by_label("Payment term", exact=True).fill("Net30")
     page.get_by_role("button", name="Save").click()
     expect(term_row(page)).to_contain_text("Organization Value")
 
