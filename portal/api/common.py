@@ -99,11 +99,12 @@ def decode_cursor(cursor):
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())["after"]
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        pass
-    raise ApiError(422, "Unprocessable Content", "Invalid cursor.", [{"field": "cursor", "message": "Invalid cursor."}])
+        value = None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ApiError(422, "Unprocessable Content", "Invalid cursor.",
+                       [{"field": "cursor", "message": "Invalid cursor."}])
+    return value
 
 
 def limit_arg(default=50, maximum=200):
