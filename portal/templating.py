@@ -1,12 +1,14 @@
 """Template filters and globals: names of countries and currencies, money, dates in the user's zone."""
 import json
 from datetime import UTC
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pycountry
 from babel.numbers import format_currency, format_decimal
 from flask import current_app
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.models.customer import CUSTOMER_TYPES
 
@@ -57,6 +59,19 @@ def local_datetime(value, fmt="%Y-%m-%d %H:%M"):
     return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
 
 
+@lru_cache(maxsize=1024)
+def _options(kind, selected):
+    pairs = {"country": COUNTRIES, "currency": [(code, code) for code, _name in CURRENCIES]}[kind]
+    return Markup("".join(
+        f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
+        for value, label in pairs))
+
+
+def filter_options(kind, selected):
+    """The <option>s of a long static list (countries, currencies), built once per selected value and kept."""
+    return _options(kind, selected or "")
+
+
 def without_none(attributes):
     """HTML attributes without the unset ones (WTForms would render None as the text "None")."""
     return {name: value for name, value in attributes.items() if value is not None and value is not False}
@@ -67,7 +82,7 @@ def init_app(app):
     app.jinja_env.filters.update(country_name=country_name, language_name=language_name, money=money,
                                  percent=percent, local_datetime=local_datetime,
                                  without_none=without_none)
-    app.jinja_env.globals.update(COUNTRIES=COUNTRIES, CURRENCIES=CURRENCIES, LANGUAGES=LANGUAGES,
+    app.jinja_env.globals.update(filter_options=filter_options, COUNTRIES=COUNTRIES, CURRENCIES=CURRENCIES, LANGUAGES=LANGUAGES,
                                  CUSTOMER_TYPES=CUSTOMER_TYPES, HTMX_CONFIG=HTMX_CONFIG)
 
     @app.context_processor
