@@ -1,6 +1,7 @@
 """axe-core (shipped inside axe-playwright-python, so offline) finds no serious or critical violations."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.services.demo import ensure_reference_data
@@ -34,6 +35,7 @@ def test_open_forms_with_errors_have_no_serious_violations(sign_in, page, make, 
     customer = make.customer(org, name="Accessible GmbH")
     sign_in(admin, f"/customers/{customer.id}/tax")
     page.get_by_role("link", name="Edit tax").click()
+    expect(page.get_by_label("VAT id")).to_be_focused()  # the form has settled
     page.get_by_label("Tax rate (%)").fill("500")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Enter a number from 0.00 to 100.00.").wait_for()

@@ -16,6 +16,7 @@ def admin(make, org):
 def test_create_a_dunning_rule_after_a_validation_error(sign_in, page, admin):
     sign_in(admin, "/organization/dunning")
     page.get_by_role("link", name="Add rule").click()
+    expect(page.get_by_label("Type")).to_be_focused()  # htmx focuses it after settling; type after that
     page.get_by_label("Type").select_option("dunning")
     page.get_by_label("Days overdue").fill("10")
     page.get_by_role("button", name="Add rule").click()
