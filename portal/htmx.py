@@ -1,16 +1,11 @@
 """The one place that decides between a full page and a fragment."""
-from flask import render_template, request
+from flask import redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
 
 def is_htmx():
     """Whether htmx sent this request (and it is not a history restore, which wants the page)."""
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
-
-
-def triggered_by():
-    """The id of the element that triggered the htmx request, if any."""
-    return request.headers.get("HX-Trigger") if is_htmx() else None
 
 
 def render(template, block=None, status=200, headers=None, **context):
@@ -22,8 +17,8 @@ def render(template, block=None, status=200, headers=None, **context):
     return body, status, headers or {}
 
 
-def render_fragment(template, block, status=200, headers=None, **context):
-    """Always one block of a template (for routes that only htmx calls, or partial templates)."""
-    if block is None:
-        return render_template(template, **context), status, headers or {}
-    return render_block(template, block, **context), status, headers or {}
+def redirect_to(target):
+    """Send the browser to `target`: HX-Redirect for htmx (a 302 would be followed inside the swap), else 302."""
+    if is_htmx():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)

@@ -3,10 +3,8 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import request
-
 from portal.services import settings as rules
-from portal.services.settings_fields import GROUPS, INHERITABLE_FIELDS, SETTING_FIELDS
+from portal.services.settings_fields import GROUPS
 
 ROWS_TEMPLATE = "settings/_rows.html"
 
@@ -112,10 +110,3 @@ JSON_EXAMPLES = {
 def json_example(name):
     return json.dumps(JSON_EXAMPLES[name])
 
-
-def posted_value(setting):
-    return parse_input(setting, request.form.get("value"))
-
-
-CUSTOMER_FIELD_LIST = SETTING_FIELDS
-ORGANIZATION_FIELD_LIST = INHERITABLE_FIELDS

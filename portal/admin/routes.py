@@ -6,7 +6,7 @@ from flask_login import login_required
 
 from portal.auth import current_org_id, get_in_org_or_404, role_required
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.htmx import is_htmx, redirect_to, render
 from portal.models import ApiToken, LegalEntity, PropertyDefinition, User
 from portal.services import properties as property_service
 from portal.services import tokens
@@ -126,9 +126,7 @@ def delete_property(definition_id):
     property_service.delete_definition(definition)
     db.session.commit()
     flash(f"Property “{label}” and its values removed.", "success")
-    if is_htmx():
-        return "", 204, {"HX-Redirect": url_for("admin.properties")}
-    return redirect(url_for("admin.properties"))
+    return redirect_to(url_for("admin.properties"))
 
 
 # --- organization settings -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from flask import flash, redirect, request, url_for
 from portal.auth import current_org_id, role_required
 from portal.customers.routes import bp
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.htmx import is_htmx, redirect_to, render
 from portal.models import Customer
 from portal.services import customers as customer_service
 from portal.services import settings_store as store
@@ -58,4 +58,4 @@ def bulk_settings():
         flash(next(iter(failed.errors.values())), "error")
         return redirect(back)
     flash(f"{what}: {len(ids)} customer{'s' if len(ids) != 1 else ''} ({changed} changed).", "success")
-    return ("", 204, {"HX-Redirect": back}) if is_htmx() else redirect(back)
+    return redirect_to(back)

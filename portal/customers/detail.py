@@ -12,7 +12,7 @@ from portal.auth import current_org_id, role_required
 from portal.customers import forms
 from portal.customers.routes import _legal_entities, bp
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.htmx import is_htmx, redirect_to, render
 from portal.models import AuditEvent, Customer
 from portal.services import addresses as address_service
 from portal.services import contacts as contact_service
@@ -57,10 +57,16 @@ def page_context(customer, tab, **extra):
         context["property_values"] = property_service.values_of(customer)
     if tab == "activity":
         context["events"] = activity_page(customer)
-    if tab in ("settings", "overview"):
+    if tab == "settings":
         from portal.customers.settings_tab import settings_context
 
         context.update(settings_context(customer))
+    if tab == "overview":
+        from portal.services import settings as settings_rules
+        from portal.services.settings_store import resolve_customer
+
+        context.update(effective=settings_rules.effective_values(resolve_customer(customer)),
+                       describe_term=settings_rules.describe_term)
     context.update(extra)
     return context
 
@@ -532,7 +538,4 @@ def archive(customer_id, action):
         customer_service.update_customer(customer, {"status": status})
         db.session.commit()
     flash(f"{customer.name} is {'archived' if status == 'archived' else 'active again'}.", "success")
-    target = url_for("customers.detail", customer_id=customer.id)
-    if is_htmx():
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target)
+    return redirect_to(url_for("customers.detail", customer_id=customer.id))

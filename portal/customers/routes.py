@@ -3,13 +3,13 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, flash, redirect, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, flash, request, stream_with_context, url_for
 from flask_login import login_required
 
 from portal.auth import current_org_id, role_required
 from portal.customers.forms import NewCustomerForm
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.htmx import is_htmx, redirect_to, render
 from portal.models import LegalEntity
 from portal.services import customers as customer_service
 from portal.services import rules
@@ -110,9 +110,6 @@ def new():
         else:
             db.session.commit()
             flash(f"Customer {customer.name} ({customer.debtor_ident}) created.", "success")
-            target = url_for("customers.detail", customer_id=customer.id)
-            if is_htmx():
-                return "", 204, {"HX-Redirect": target}
-            return redirect(target)
+            return redirect_to(url_for("customers.detail", customer_id=customer.id))
     status = 422 if form.errors else 200
     return render("customers/new.html", block, status=status, form=form)

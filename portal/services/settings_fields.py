@@ -1,7 +1,6 @@
 """The billing settings of SPEC §6: one description of every field, its type and its default."""
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 TERM_PATTERN = re.compile(r"^(?:Net(\d{1,3})|DayOfMonth(\d{1,2})|MFI1)$")
 
@@ -110,4 +109,3 @@ STORED_FIELDS = tuple(f for f in SETTING_FIELDS if f.stored)
 INHERITABLE_FIELDS = tuple(f for f in SETTING_FIELDS if f.inheritable)
 DEFAULTS = {f.name: f.default for f in SETTING_FIELDS}
 GROUPS = (INVOICING, PAYMENT, DUNNING, TAX, PRESENTATION, PERIODS, STATEMENTS, LIFECYCLE)
-DECIMAL_ZERO = Decimal("0")
