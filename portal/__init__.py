@@ -38,8 +38,8 @@ def create_app(config_name=None, **overrides):
     from portal.admin.routes import bp as admin_bp
     from portal.api import bp as api_bp
     from portal.auth.routes import bp as auth_bp
-    from portal.customers.routes import bp as customers_bp
     from portal.customers import bulk, detail, settings_tab  # noqa: F401  (routes attach to the blueprint)
+    from portal.customers.routes import bp as customers_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(customers_bp)
@@ -47,6 +47,7 @@ def create_app(config_name=None, **overrides):
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 
-    from portal import templating
-    templating.init_app(app)
+    from portal.web import filters
+
+    filters.init_app(app)
     return app

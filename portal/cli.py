@@ -65,8 +65,8 @@ def init_app(app):
     def create_user_command(slug, email, password, role, name):
         """Create a user in an organization."""
         from portal.auth import hash_password
+        from portal.domain import validation as rules
         from portal.models import User
-        from portal.services import rules
 
         organization = _organization(slug)
         try:

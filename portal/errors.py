@@ -3,7 +3,7 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.htmx import is_htmx
+from portal.web.render import is_htmx
 
 PROBLEM_JSON = "application/problem+json"
 

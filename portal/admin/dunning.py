@@ -4,11 +4,12 @@ from flask import abort, flash, redirect, request, url_for
 
 from portal.admin.routes import bp
 from portal.auth import current_org_id, get_in_org_or_404, role_required
+from portal.domain import dunning as dunning_domain
+from portal.domain.validation import CURRENCY_CODES, ValidationFailed, whole_number
 from portal.extensions import db
-from portal.htmx import is_htmx, render
 from portal.models import DocumentTemplate, EmailTemplate, LegalEntity, OverdueRule
 from portal.services import dunning
-from portal.services.rules import CURRENCY_CODES, ValidationFailed, whole_number
+from portal.web.render import is_htmx, render
 
 
 def _currency():
@@ -35,7 +36,7 @@ def _rule_form_data(currency):
             "attachOriginalInvoice": form.get("attach_original_invoice") == "on",
             "sendLetter": form.get("send_letter") == "on", "isEnabled": form.get("is_enabled") == "on"}
     try:
-        data["amountInCents"] = dunning.parse_money(form.get("fee"), currency)
+        data["amountInCents"] = dunning_domain.parse_money(form.get("fee"), currency)
     except ValueError as error:
         raise ValidationFailed({"amountInCents": str(error)}) from None
     return data
@@ -45,8 +46,8 @@ def _ladder_page(status=200, **extra):
     currency = _currency()
     context = {"rules": dunning.ladder(current_org_id()), "currency": currency, "editing": None, "errors": {},
                "values": {}, "email_templates": _templates(EmailTemplate),
-               "document_templates": _templates(DocumentTemplate), "max_rules": dunning.MAX_RULES,
-               "money_input": dunning.money_input, "format_money": dunning.format_money}
+               "document_templates": _templates(DocumentTemplate), "max_rules": dunning_domain.MAX_RULES,
+               "money_input": dunning_domain.money_input, "format_money": dunning_domain.format_money}
     context.update(extra)
     block = "ladder" if is_htmx() else None
     return render("admin/dunning.html", block, status=status, **context)
@@ -128,8 +129,8 @@ TEMPLATE_KINDS = {"email": EmailTemplate, "document": DocumentTemplate}
 
 def _templates_page(status=200, **extra):
     context = {"email_templates": _templates(EmailTemplate), "document_templates": _templates(DocumentTemplate),
-               "placeholders": dunning.PLACEHOLDERS, "errors": {}, "values": {}, "editing": None, "preview": None,
-               "render_placeholders": dunning.render_placeholders, "rules_using": dunning.rules_using}
+               "placeholders": dunning_domain.PLACEHOLDERS, "errors": {}, "values": {}, "editing": None, "preview": None,
+               "render_placeholders": dunning_domain.render_placeholders, "rules_using": dunning.rules_using}
     context.update(extra)
     return render("admin/templates.html", None, status=status, **context)
 

@@ -1,21 +1,27 @@
 """Organization page (admin) and the API help page."""
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from jinja2_fragments.flask import render_block
 from flask_login import login_required
+from jinja2_fragments.flask import render_block
 
 from portal.auth import current_org_id, get_in_org_or_404, role_required
+from portal.domain import settings as settings_rules
+from portal.domain.settings_fields import INHERITABLE_FIELDS, SETTING_FIELDS
+from portal.domain.validation import ValidationFailed, whole_number
 from portal.extensions import db
-from portal.htmx import is_htmx, redirect_to, render
 from portal.models import ApiToken, LegalEntity, PropertyDefinition, User
 from portal.services import properties as property_service
-from portal.services import tokens
-from portal.services import settings as settings_rules
-from portal.services import settings_store
+from portal.services import settings_store, tokens
 from portal.services.customers import VersionConflict
-from portal.services.rules import ValidationFailed, whole_number
-from portal.services.settings_fields import INHERITABLE_FIELDS, SETTING_FIELDS
-from portal.settings_views import ROWS_TEMPLATE, Row, display_value, json_example, parse_input, rows_for
+from portal.web.render import is_htmx, redirect_to, render
+from portal.web.settings_rows import (
+    ROWS_TEMPLATE,
+    Row,
+    display_value,
+    json_example,
+    parse_input,
+    rows_for,
+)
 
 SETTING_LABELS = {f.name: f.label for f in SETTING_FIELDS}
 

@@ -6,12 +6,12 @@ from flask import Blueprint, g, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from portal.domain.validation import ValidationFailed
 from portal.errors import problem
 from portal.extensions import db
 from portal.models import ApiToken
 from portal.models.base import utcnow
 from portal.services.audit import Actor
-from portal.services.rules import ValidationFailed
 from portal.services.tokens import find_active_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

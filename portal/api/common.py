@@ -8,7 +8,7 @@ from flask import Response, jsonify, request
 from jsonschema import Draft202012Validator
 
 from portal.api import MAX_BODY, ApiError
-from portal.services.rules import whole_number
+from portal.domain.validation import whole_number
 
 JSON_TYPES = {"application/json"}
 MERGE_PATCH_TYPES = {"application/json", "application/merge-patch+json"}

@@ -4,10 +4,23 @@ from dataclasses import dataclass
 from flask import url_for
 
 from portal.api import ApiError, bp
-from portal.api.common import MERGE_PATCH_TYPES, check_if_match, etag_of, json_body, no_content, object_id, respond
+from portal.api.common import (
+    MERGE_PATCH_TYPES,
+    check_if_match,
+    etag_of,
+    json_body,
+    no_content,
+    object_id,
+    respond,
+)
 from portal.api.customers import load_customer, write
 from portal.api.representations import address_json, contact_json
-from portal.api.schemas import ADDRESS_CREATE, ADDRESS_PATCH, CONTACT_CREATE, CONTACT_PATCH
+from portal.api.schemas import (
+    ADDRESS_CREATE,
+    ADDRESS_PATCH,
+    CONTACT_CREATE,
+    CONTACT_PATCH,
+)
 from portal.extensions import db
 from portal.services import addresses as address_service
 from portal.services import contacts as contact_service

@@ -19,10 +19,11 @@ from portal.api.common import (
 )
 from portal.api.representations import customer_json, event_json
 from portal.api.schemas import CUSTOMER_CREATE, CUSTOMER_PATCH, CUSTOMER_READ_ONLY
+from portal.domain import validation as rules
 from portal.extensions import db
 from portal.models import AuditEvent, Customer
+from portal.services import customer_search, idempotency
 from portal.services import customers as customer_service
-from portal.services import idempotency, rules
 
 
 def write(view):
@@ -87,7 +88,7 @@ def _list_filter():
         errors.append({"field": "legalEntityId", "message": "A numeric id."})
     if errors:
         raise ApiError(422, "Unprocessable Content", "Invalid query parameters.", errors)
-    flt = customer_service.CustomerFilter.from_args(args)
+    flt = customer_search.CustomerFilter.from_args(args)
     flt.status = args.get("status") or "all"
     return flt
 
@@ -98,7 +99,7 @@ def customers():
     flt = _list_filter()
     limit = limit_arg()
     after = decode_cursor(request.args.get("cursor"))
-    query = customer_service.filtered_customers(g.api_token.organization_id, flt).options(
+    query = customer_search.filtered_customers(g.api_token.organization_id, flt).options(
         selectinload(Customer.aliases), selectinload(Customer.addresses), selectinload(Customer.contacts))
     if after is not None:
         query = query.where(Customer.id > after)

@@ -2,8 +2,8 @@
 from flask import jsonify
 
 from portal.api import bp
-from portal.api import schemas as s
 from portal.api import dunning as dunning_api
+from portal.api import schemas as s
 from portal.api import settings as settings_api
 
 PROBLEM = {"description": "Problem (RFC 9457)",

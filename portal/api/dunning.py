@@ -3,14 +3,22 @@ import sqlalchemy as sa
 from flask import g, request, url_for
 
 from portal.api import ApiError, bp
-from portal.api.common import check_if_match, etag_of, json_body, no_content, object_id, respond
+from portal.api.common import (
+    check_if_match,
+    etag_of,
+    json_body,
+    no_content,
+    object_id,
+    respond,
+)
 from portal.api.customers import load_customer, write
 from portal.api.representations import timestamp
+from portal.domain import dunning as dunning_domain
+from portal.domain.validation import whole_number
 from portal.extensions import db
 from portal.models import OverdueRule
 from portal.services import dunning
 from portal.services import settings_store as store
-from portal.services.rules import whole_number
 
 TEMPLATE_REF = {"type": ["object", "null"], "properties": {"id": {"type": ["string", "integer"]},
                                                             "name": {"type": "string"}}}
@@ -19,11 +27,11 @@ OVERDUE_RULE_INPUT = {
     "required": ["daysOverdue", "emailTemplate"],
     "properties": {
         "daysOverdue": {"type": "integer"}, "dueInDays": {"type": "integer"},
-        "type": {"type": "string", "enum": list(dunning.RULE_TYPES)},
+        "type": {"type": "string", "enum": list(dunning_domain.RULE_TYPES)},
         "emailTemplate": TEMPLATE_REF, "documentTemplate": TEMPLATE_REF,
         "amountInCents": {"type": ["integer", "null"]}, "attachOriginalInvoice": {"type": "boolean"},
         "sendLetter": {"type": "boolean"}, "isEnabled": {"type": "boolean"},
-        "level": {"type": "integer", "minimum": 1, "maximum": dunning.MAX_RULES},
+        "level": {"type": "integer", "minimum": 1, "maximum": dunning_domain.MAX_RULES},
         "id": {}, "createdAt": {}, "updatedAt": {}, "uri": {},
     },
 }
@@ -36,7 +44,7 @@ OVERDUE_RULE = {
     "properties": {
         "id": {"type": "string"}, "level": {"type": "integer", "minimum": 1, "maximum": 5},
         "daysOverdue": {"type": "integer", "minimum": 1}, "dueInDays": {"type": "integer", "minimum": 1},
-        "type": {"type": "string", "enum": list(dunning.RULE_TYPES)}, "emailTemplate": _REF_OUT,
+        "type": {"type": "string", "enum": list(dunning_domain.RULE_TYPES)}, "emailTemplate": _REF_OUT,
         "documentTemplate": {"anyOf": [_REF_OUT, {"type": "null"}]},
         "amountInCents": {"type": ["integer", "null"]}, "attachOriginalInvoice": {"type": "boolean"},
         "sendLetter": {"type": "boolean"}, "isEnabled": {"type": "boolean"},
@@ -130,7 +138,7 @@ def dunning_timeline(customer_id):
     customer = load_customer(customer_id)
     errors = []
     try:
-        invoice_date = dunning.parse_invoice_date(request.args.get("invoiceDate"))
+        invoice_date = dunning_domain.parse_invoice_date(request.args.get("invoiceDate"))
     except ValueError as error:
         errors.append({"field": "invoiceDate", "message": str(error)})
     amount = whole_number(request.args.get("amountInCents", ""), 10**13)
@@ -138,5 +146,5 @@ def dunning_timeline(customer_id):
         errors.append({"field": "amountInCents", "message": "A whole number of minor units, 0 or more."})
     if errors:
         raise ApiError(422, "Unprocessable Content", "Invalid query parameters.", errors)
-    return respond(dunning.timeline(store.resolve_customer(customer), dunning.ladder(customer.organization_id),
+    return respond(dunning_domain.timeline(store.resolve_customer(customer), dunning.ladder(customer.organization_id),
                                     invoice_date, amount, customer.currency))

@@ -1,5 +1,10 @@
 """JSON Schemas of the API's bodies: requests are validated with them and the OpenAPI document shows them."""
-from portal.models.customer import ADDRESS_TYPES, CUSTOMER_TYPES, EMAIL_PREFERENCES, STATUSES
+from portal.models.customer import (
+    ADDRESS_TYPES,
+    CUSTOMER_TYPES,
+    EMAIL_PREFERENCES,
+    STATUSES,
+)
 
 
 def nullable(schema):

@@ -4,12 +4,18 @@ from decimal import Decimal
 from flask import g, url_for
 
 from portal.api import ApiError, bp
-from portal.api.common import MERGE_PATCH_TYPES, check_if_match, etag_of, json_body, respond
+from portal.api.common import (
+    MERGE_PATCH_TYPES,
+    check_if_match,
+    etag_of,
+    json_body,
+    respond,
+)
 from portal.api.customers import load_customer, write
+from portal.domain import settings as rules
+from portal.domain.settings_fields import INHERITABLE_FIELDS, SETTING_FIELDS
 from portal.extensions import db
-from portal.services import settings as rules
 from portal.services import settings_store as store
-from portal.services.settings_fields import INHERITABLE_FIELDS, SETTING_FIELDS
 
 READ_ONLY = ("id", "uri", "effective", "sources", "hasPaymentMethod", "overrideCounts")
 _KIND_SCHEMAS = {

@@ -6,8 +6,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort
 from flask_login import current_user, login_required
 
+from portal.domain.validation import whole_number
 from portal.extensions import db
-from portal.services.rules import whole_number
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 

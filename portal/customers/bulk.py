@@ -4,19 +4,19 @@ from flask import flash, redirect, request, url_for
 
 from portal.auth import current_org_id, role_required
 from portal.customers.routes import bp
+from portal.domain.settings_fields import FIELDS_BY_NAME
+from portal.domain.validation import ValidationFailed, whole_number
 from portal.extensions import db
-from portal.htmx import is_htmx, redirect_to, render
 from portal.models import Customer
-from portal.services import customers as customer_service
+from portal.services import customer_search
 from portal.services import settings_store as store
-from portal.services.rules import ValidationFailed, whole_number
-from portal.services.settings_fields import FIELDS_BY_NAME
-from portal.settings_views import display_value, parse_input
+from portal.web.render import is_htmx, redirect_to, render
+from portal.web.settings_rows import display_value, parse_input
 
 
 def _selected_ids(flt):
     if request.form.get("scope") == "all":
-        query = customer_service.filtered_customers(current_org_id(), flt).with_only_columns(Customer.id)
+        query = customer_search.filtered_customers(current_org_id(), flt).with_only_columns(Customer.id)
         return list(db.session.scalars(query.where(Customer.status == "active")))
     wanted = {whole_number(raw) for raw in request.form.getlist("ids")} - {None}
     if not wanted:
@@ -29,7 +29,7 @@ def _selected_ids(flt):
 @role_required("manager")
 def bulk_settings():
     """Review (count, field, value), then apply in one transaction when confirmed."""
-    flt = customer_service.CustomerFilter.from_args(request.form)
+    flt = customer_search.CustomerFilter.from_args(request.form)
     back = url_for("customers.overview", **flt.as_args())
     setting = FIELDS_BY_NAME.get(request.form.get("field", ""))
     if setting is None or setting not in store.BULK_FIELDS:

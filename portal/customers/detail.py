@@ -11,16 +11,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.auth import current_org_id, role_required
 from portal.customers import forms
 from portal.customers.routes import _legal_entities, bp
+from portal.domain.validation import ValidationFailed, whole_number
 from portal.extensions import db
-from portal.htmx import is_htmx, redirect_to, render
 from portal.models import AuditEvent, Customer
 from portal.services import addresses as address_service
 from portal.services import contacts as contact_service
+from portal.services import customer_search
 from portal.services import customers as customer_service
 from portal.services import payment_methods as payment_service
 from portal.services import properties as property_service
 from portal.services.customers import VersionConflict
-from portal.services.rules import ValidationFailed, whole_number
+from portal.web.render import is_htmx, redirect_to, render
 
 TABS = (
     ("overview", "Overview"), ("addresses", "Addresses"), ("contacts", "Contacts"), ("properties", "Properties"),
@@ -62,7 +63,7 @@ def page_context(customer, tab, **extra):
 
         context.update(settings_context(customer))
     if tab == "overview":
-        from portal.services import settings as settings_rules
+        from portal.domain import settings as settings_rules
         from portal.services.settings_store import resolve_customer
 
         context.update(effective=settings_rules.effective_values(resolve_customer(customer)),
@@ -79,7 +80,7 @@ def activity_page(customer):
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(EVENTS_PER_PAGE)
                               .offset((page - 1) * EVENTS_PER_PAGE)).all()
-    return customer_service.Page(rows=rows, total=total, page=page, per_page=EVENTS_PER_PAGE)
+    return customer_search.Page(rows=rows, total=total, page=page, per_page=EVENTS_PER_PAGE)
 
 
 def tab_url(customer, tab):

@@ -1,11 +1,19 @@
 """Customer forms: rendering and input; the rules live in portal.services."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms import widgets
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 
+from portal.domain.labels import COUNTRIES, CURRENCIES, LANGUAGES
 from portal.models.customer import CUSTOMER_TYPES
-from portal.templating import COUNTRIES, CURRENCIES, LANGUAGES
 
 
 class Select(SelectField):

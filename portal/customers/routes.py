@@ -3,17 +3,26 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, flash, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import login_required
 
 from portal.auth import current_org_id, role_required
 from portal.customers.forms import NewCustomerForm
+from portal.domain import validation as rules
+from portal.domain.validation import ValidationFailed
 from portal.extensions import db
-from portal.htmx import is_htmx, redirect_to, render
 from portal.models import LegalEntity
+from portal.services import customer_search
 from portal.services import customers as customer_service
-from portal.services import rules
-from portal.services.rules import ValidationFailed
+from portal.web.render import is_htmx, redirect_to, render
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -27,9 +36,9 @@ def _legal_entities():
 @login_required
 def overview():
     """Search, filter, sort and page through the organization's customers."""
-    flt = customer_service.CustomerFilter.from_args(request.args)
+    flt = customer_search.CustomerFilter.from_args(request.args)
     page_number = request.args.get("page", "1")
-    page = customer_service.overview_page(current_org_id(), flt, rules.whole_number(page_number) or 1,
+    page = customer_search.overview_page(current_org_id(), flt, rules.whole_number(page_number) or 1,
                                           current_app.config["PAGE_SIZE"])
     block = "results" if request.headers.get("HX-Target") == "results" else None
     from portal.services.settings_store import BULK_FIELDS
@@ -68,14 +77,14 @@ def export_csv():
     """Exactly the filtered list, all pages, as CSV, with the effective billing settings."""
     from portal.services.settings_store import resolve_many
 
-    flt = customer_service.CustomerFilter.from_args(request.args)
+    flt = customer_search.CustomerFilter.from_args(request.args)
     organization_id = current_org_id()
 
     def generate():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS + CSV_SETTINGS)
-        for batch in _batches(customer_service.export_rows(organization_id, flt), CSV_BATCH):
+        for batch in _batches(customer_search.export_rows(organization_id, flt), CSV_BATCH):
             resolved = resolve_many(organization_id, [customer.id for customer, _email in batch])
             for customer, primary_email in batch:
                 settings = resolved[customer.id]

@@ -4,15 +4,28 @@ from flask_login import login_required
 from jinja2_fragments.flask import render_block
 
 from portal.auth import role_required
-from portal.customers.detail import DETAIL, bp, load_customer, page_context, require_editable
+from portal.customers.detail import (
+    DETAIL,
+    bp,
+    load_customer,
+    page_context,
+    require_editable,
+)
+from portal.domain import settings as rules
+from portal.domain.settings_fields import FIELDS_BY_NAME, SETTING_FIELDS
+from portal.domain.validation import ValidationFailed, whole_number
 from portal.extensions import db
-from portal.htmx import is_htmx, render
-from portal.services import settings as rules
 from portal.services import settings_store as store
 from portal.services.customers import VersionConflict
-from portal.services.rules import ValidationFailed, whole_number
-from portal.services.settings_fields import FIELDS_BY_NAME, SETTING_FIELDS
-from portal.settings_views import ROWS_TEMPLATE, Row, display_value, json_example, parse_input, rows_for
+from portal.web.render import is_htmx, render
+from portal.web.settings_rows import (
+    ROWS_TEMPLATE,
+    Row,
+    display_value,
+    json_example,
+    parse_input,
+    rows_for,
+)
 
 LABELS = {f.name: f.label for f in SETTING_FIELDS}
 
@@ -124,26 +137,27 @@ TIMELINE_TEMPLATE = "customers/sections/timeline.html"
 
 def timeline_context(customer, resolved=None):
     """The dunning timeline for the invoice date and amount asked for (today and 100.00 by default)."""
+    from portal.domain import dunning as dunning_domain
     from portal.services import dunning
 
     errors = {}
     raw_date = request.args.get("invoice_date", "")
     raw_amount = request.args.get("amount", "")
     try:
-        invoice_date = dunning.parse_invoice_date(raw_date)
+        invoice_date = dunning_domain.parse_invoice_date(raw_date)
     except ValueError as error:
-        errors["invoice_date"], invoice_date = str(error), dunning.parse_invoice_date("")
+        errors["invoice_date"], invoice_date = str(error), dunning_domain.parse_invoice_date("")
     try:
-        amount = dunning.parse_money(raw_amount, customer.currency) if raw_amount else \
-            100 * 10 ** dunning.minor_units(customer.currency)
+        amount = dunning_domain.parse_money(raw_amount, customer.currency) if raw_amount else \
+            100 * 10 ** dunning_domain.minor_units(customer.currency)
     except ValueError as error:
         errors["amount"], amount = str(error), 0
-    result = dunning.timeline(resolved or store.resolve_customer(customer), dunning.ladder(customer.organization_id),
+    result = dunning_domain.timeline(resolved or store.resolve_customer(customer), dunning.ladder(customer.organization_id),
                               invoice_date, amount or 0, customer.currency)
     return {"timeline": result, "timeline_errors": errors,
             "timeline_input": {"invoice_date": raw_date or invoice_date.isoformat(),
-                               "amount": raw_amount or dunning.money_input(amount, customer.currency)},
-            "format_money": dunning.format_money}
+                               "amount": raw_amount or dunning_domain.money_input(amount, customer.currency)},
+            "format_money": dunning_domain.format_money}
 
 
 @bp.get("/<int:customer_id>/dunning-timeline")

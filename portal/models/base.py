@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from portal.domain.settings_fields import STORED_FIELDS
 from portal.extensions import db
-from portal.services.settings_fields import STORED_FIELDS
 
 
 def utcnow():

@@ -1,9 +1,9 @@
 """The tenant and everything an organization owns besides customers."""
 from flask_login import UserMixin
 
+from portal.domain.settings_fields import INHERITABLE_FIELDS
 from portal.extensions import db
 from portal.models.base import add_setting_columns, created_at_column, updated_at_column
-from portal.services.settings_fields import INHERITABLE_FIELDS
 
 ROLES = ("viewer", "manager", "admin")
 

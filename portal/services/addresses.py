@@ -1,10 +1,11 @@
 """Addresses: Invoice address 1 carries the customer's name and stays; others come and go."""
+from portal.domain import validation as rules
+from portal.domain.validation import Errors, ValidationFailed
 from portal.extensions import db
 from portal.models import Address
 from portal.models.customer import ADDRESS_TYPES
-from portal.services import audit, rules
+from portal.services import audit
 from portal.services.customers import VersionConflict, require_active, update_customer
-from portal.services.rules import Errors, ValidationFailed
 
 ADDRESS_COLUMNS = {"type": "type", "name": "name", "line1": "line1", "line2": "line2", "city": "city",
                    "state": "state", "postalCode": "postal_code", "country": "country"}

@@ -1,12 +1,14 @@
 """Contacts: email unique within the customer, exactly one primary, email preferences."""
 import sqlalchemy as sa
 
+from portal.domain import validation as rules
+from portal.domain.validation import Errors, ValidationFailed
 from portal.extensions import db
 from portal.models import Contact
 from portal.models.customer import EMAIL_PREFERENCES
-from portal.services import audit, rules
-from portal.services.customers import VersionConflict, index_search_terms, require_active
-from portal.services.rules import Errors, ValidationFailed
+from portal.services import audit
+from portal.services.customer_search import index_search_terms
+from portal.services.customers import VersionConflict, require_active
 
 CONTACT_COLUMNS = {"firstName": "first_name", "lastName": "last_name", "email": "email", "phone": "phone",
                    "emailPreferences": "email_preferences", "isPrimary": "is_primary"}

@@ -24,11 +24,11 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
+from portal.services.customer_search import search_terms
 from portal.services.customers import (
     account_number_for,
     generated_debtor_ident,
     next_account_sequence,
-    search_terms,
 )
 
 DEMO_PASSWORD = "demo-password"

@@ -1,10 +1,11 @@
 """Payment methods (display data only): add, make default, remove."""
+from portal.domain import validation as rules
+from portal.domain.validation import Errors
 from portal.extensions import db
 from portal.models import PaymentMethod
 from portal.models.customer import PAYMENT_METHOD_TYPES
-from portal.services import audit, rules
+from portal.services import audit
 from portal.services.customers import require_active
-from portal.services.rules import Errors
 
 CARD_NUMBER_LIKE = 12  # this many digits in a row look like a card number: refuse to store them
 

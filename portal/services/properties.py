@@ -5,11 +5,12 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
+from portal.domain import validation as rules
+from portal.domain.validation import Errors
 from portal.extensions import db
 from portal.models import PropertyDefinition, PropertyValue
-from portal.services import audit, rules
+from portal.services import audit
 from portal.services.customers import require_active
-from portal.services.rules import Errors
 
 PROPERTY_TYPES = ("text", "number", "boolean", "date", "select")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -1,13 +1,22 @@
 """Reading and writing the settings layers; every consumer resolves through services.settings.resolve."""
 import sqlalchemy as sa
 
+from portal.domain import settings as rules
+from portal.domain.settings_fields import (
+    INHERITABLE_FIELDS,
+    SETTING_FIELDS,
+    STORED_FIELDS,
+)
+from portal.domain.validation import ValidationFailed
 from portal.extensions import db
-from portal.models import Customer, CustomerSettings, OrganizationSettings, PaymentMethod
+from portal.models import (
+    Customer,
+    CustomerSettings,
+    OrganizationSettings,
+    PaymentMethod,
+)
 from portal.services import audit
-from portal.services import settings as rules
 from portal.services.customers import VersionConflict, require_active
-from portal.services.rules import ValidationFailed
-from portal.services.settings_fields import INHERITABLE_FIELDS, SETTING_FIELDS, STORED_FIELDS
 
 
 def _layer(row, fields):

@@ -106,7 +106,10 @@ def test_valid_combinations_are_accepted(api, customer):
 
 def test_default_payment_method_and_auto_collect(api, customer):
     from portal.extensions import db
-    from portal.services.payment_methods import add_payment_method, remove_payment_method
+    from portal.services.payment_methods import (
+        add_payment_method,
+        remove_payment_method,
+    )
 
     first = add_payment_method(customer, {"type": "card", "label": "Visa •••• 4242"})
     second = add_payment_method(customer, {"type": "sepa_debit", "label": "SEPA •••• 3000"})

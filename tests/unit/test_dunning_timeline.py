@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from portal.services import dunning
-from portal.services.settings import resolve
+from portal.domain import dunning as dunning_domain
+from portal.domain.settings import resolve
 
 
 @dataclass
@@ -22,7 +22,7 @@ LADDER = [Rule(1, 5), Rule(2, 7, 7, "dunning", 250), Rule(3, 10, 14, "dunning", 
 
 
 def timeline_for(own=None, org=None, rules=LADDER, invoice=date(2026, 3, 2)):
-    return dunning.timeline(resolve(org or {}, own or {}), rules, invoice, 119000, "EUR")
+    return dunning_domain.timeline(resolve(org or {}, own or {}), rules, invoice, 119000, "EUR")
 
 
 def test_steps_follow_the_due_date_and_each_other():
@@ -75,17 +75,17 @@ def test_fees_off_keeps_the_steps_with_zero_fees():
 @pytest.mark.parametrize("text, currency, cents", [("5.00", "EUR", 500), ("5,5", "EUR", 550), ("500", "JPY", 500),
                                                     ("1.250", "BHD", 1250), ("0.01", "USD", 1)])
 def test_money_is_stored_in_the_minor_unit(text, currency, cents):
-    assert dunning.parse_money(text, currency) == cents
-    assert dunning.parse_money(dunning.money_input(cents, currency), currency) == cents
+    assert dunning_domain.parse_money(text, currency) == cents
+    assert dunning_domain.parse_money(dunning_domain.money_input(cents, currency), currency) == cents
 
 
 @pytest.mark.parametrize("text, currency", [("5.5", "JPY"), ("1.2345", "BHD"), ("0", "EUR"), ("-1", "EUR"),
                                             ("abc", "EUR")])
 def test_money_refuses(text, currency):
     with pytest.raises(ValueError):
-        dunning.parse_money(text, currency)
+        dunning_domain.parse_money(text, currency)
 
 
 def test_placeholders():
-    assert dunning.render_placeholders("Dear {{ customer_name }}") == "Dear Acme GmbH"
-    assert dunning.unknown_placeholders("{{ customer_name }} {{ oops }}") == ["oops"]
+    assert dunning_domain.render_placeholders("Dear {{ customer_name }}") == "Dear Acme GmbH"
+    assert dunning_domain.unknown_placeholders("{{ customer_name }} {{ oops }}") == ["oops"]

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from portal.services import rules
-from portal.services.customers import search_terms
+from portal.domain import validation as rules
+from portal.services.customer_search import search_terms
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.services import settings as s
-from portal.services.settings_fields import DEFAULTS, SETTING_FIELDS
+from portal.domain import settings as s
+from portal.domain.settings_fields import DEFAULTS, SETTING_FIELDS
 
 INHERITABLE = [f.name for f in SETTING_FIELDS if f.inheritable]
 CUSTOMER_ONLY = [f.name for f in SETTING_FIELDS if not f.inheritable]

@@ -4,20 +4,19 @@ from datetime import UTC
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import pycountry
 from babel.numbers import format_currency, format_decimal
 from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from portal.domain.labels import (
+    COUNTRIES,
+    CURRENCIES,
+    LANGUAGES,
+    country_name,
+    language_name,
+)
 from portal.models.customer import CUSTOMER_TYPES
-
-COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
-CURRENCIES = sorted((c.alpha_3, c.name) for c in pycountry.currencies)
-LANGUAGES = sorted(((lang.alpha_2, lang.name) for lang in pycountry.languages if hasattr(lang, "alpha_2")),
-                   key=lambda item: item[1])
-_COUNTRY_NAMES = dict(COUNTRIES)
-_LANGUAGE_NAMES = dict(LANGUAGES)
 
 HTMX_CONFIG = json.dumps({
     # htmx 2 leaves 4xx unswapped by default; validation (422) and conflict (409) fragments must swap.
@@ -33,14 +32,6 @@ HTMX_CONFIG = json.dumps({
     "allowScriptTags": False,
     "historyCacheSize": 20,
 })
-
-
-def country_name(code):
-    return _COUNTRY_NAMES.get(code or "", code or "")
-
-
-def language_name(code):
-    return _LANGUAGE_NAMES.get(code or "", code or "")
 
 
 def money(amount, currency):

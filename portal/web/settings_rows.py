@@ -3,8 +3,8 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portal.services import settings as rules
-from portal.services.settings_fields import GROUPS
+from portal.domain import settings as rules
+from portal.domain.settings_fields import GROUPS
 
 ROWS_TEMPLATE = "settings/_rows.html"
 

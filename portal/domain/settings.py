@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from portal.services.settings_fields import (
+from portal.domain.settings_fields import (
     DEFAULTS,
     FIELDS_BY_NAME,
     INHERITABLE_FIELDS,
