@@ -34,12 +34,10 @@ def create_app(config_name=None, **overrides):
     errors.init_app(app)
     cli.init_app(app)
 
-    from portal.admin import dunning as admin_dunning  # noqa: F401  (routes attach to the blueprint)
-    from portal.admin.routes import bp as admin_bp
+    from portal.admin import bp as admin_bp
     from portal.api import bp as api_bp
     from portal.auth.routes import bp as auth_bp
-    from portal.customers import bulk, detail, settings_tab  # noqa: F401  (routes attach to the blueprint)
-    from portal.customers.routes import bp as customers_bp
+    from portal.customers import bp as customers_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(customers_bp)

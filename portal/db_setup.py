@@ -19,7 +19,8 @@ def _sqlite_connect(dbapi_connection, _record):
 def _sqlite_begin(connection):
     # A writing request takes the write lock up front: a second writer waits and then reads the
     # first one's result, so version checks (ETag, form version) see the newest row.
-    immediate = has_request_context() and request.method in WRITE_METHODS
+    # Signing in only reads (and checks a slow password hash): it must not queue behind writers.
+    immediate = has_request_context() and request.method in WRITE_METHODS and request.endpoint != "auth.login"
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

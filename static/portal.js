@@ -12,7 +12,9 @@
       dialog.showModal();
       dialog.addEventListener("close", function () { dialog.remove(); });
     }
-    var focus = target.querySelector && (target.querySelector("[autofocus]") ||
+    // After a failed save the first invalid field takes the focus, else the form's first field or the Edit button.
+    var focus = target.querySelector && (target.querySelector('[aria-invalid="true"]') ||
+      target.querySelector("[autofocus]") ||
       target.querySelector("[data-focus]"));
     if (!focus && target.matches && target.matches("[data-focus]")) focus = target;
     if (focus) focus.focus();

@@ -176,6 +176,28 @@ class Auth:
     def post(self, url, data=None, htmx=False, **extra):
         return self.client.post(url, data=data or {}, headers=self.headers(htmx, **extra))
 
+    def open_form(self, url, action_contains=None, htmx=True):
+        """GET a page or fragment and return its form as the browser holds it (with what the form read)."""
+        from tests.html_forms import post_form
+
+        response = self.get(url, htmx=htmx)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return post_form(response.get_data(as_text=True), action_contains)
+
+    def submit(self, form, changes=None, htmx=True, drop=(), **extra):
+        """Post a form as read, with `changes` typed into it (a list value for checkbox groups)."""
+        data = form.data()
+        for name, value in (changes or {}).items():
+            data[name] = value if isinstance(value, list) else [value]
+        for name in list(data):  # a dropped field may carry the form's prefix
+            if any(name == dropped or name.endswith("-" + dropped) for dropped in drop):
+                data.pop(name)
+        return self.post(form.action, data, htmx=htmx, **extra)
+
+    def save(self, edit_url, changes=None, htmx=True, **extra):
+        """Open a click-to-edit form, type `changes` and save, as a user does."""
+        return self.submit(self.open_form(edit_url), changes, htmx=htmx, **extra)
+
 
 @pytest.fixture
 def auth(client):

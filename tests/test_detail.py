@@ -1,11 +1,12 @@
 """The customer detail page: tabs, and each click-to-edit section's read, form, save, error, conflict and 403."""
-import re
+import json
 
 import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import AuditEvent, Customer
+from tests.html_forms import post_form
 
 TABS = ["overview", "addresses", "contacts", "properties", "technical", "tax", "payment-methods", "activity"]
 
@@ -20,8 +21,8 @@ def html(response):
     return response.get_data(as_text=True)
 
 
-def form_token(response):
-    return re.search(r'name="version" type="hidden" value="(\d+)"', html(response)).group(1)
+def edit_url(customer, section="general"):
+    return f"/customers/{customer.id}/sections/{section}/edit"
 
 
 @pytest.mark.parametrize("tab", TABS)
@@ -51,18 +52,21 @@ def test_unknown_tab_and_other_tenant_are_404(as_manager, make, customer):
 # --- a customer section: general ------------------------------------------------------------------------
 
 def general(customer, **changes):
+    """A post of the General form without what it read (as a stale or forged client would send it)."""
     data = {"name": customer.name, "country": customer.country, "currency": customer.currency,
-            "legal_entity": "", "version": str(customer.version)}
+            "legal_entity": ""}
     data.update(changes)
     return data
 
 
-def test_edit_shows_the_form_in_place_with_the_version(as_manager, customer):
-    response = as_manager.get(f"/customers/{customer.id}/sections/general/edit", htmx=True)
+def test_edit_shows_the_form_in_place_with_what_it_read(as_manager, customer):
+    response = as_manager.get(edit_url(customer), htmx=True)
     assert response.status_code == 200
     body = html(response)
     assert body.lstrip().startswith('<section class="card section editing" id="section-general"')
-    assert 'value="Detail GmbH"' in body and form_token(response) == str(customer.version)
+    form = post_form(body)
+    assert form.get("name") == "Detail GmbH"
+    assert json.loads(form.get("read_state"))["name"] == "Detail GmbH"
 
 
 def test_without_javascript_edit_is_a_page(as_manager, customer):
@@ -77,8 +81,7 @@ def test_cancel_shows_the_read_view(as_manager, customer):
 
 
 def test_save_swaps_the_read_view_and_updates_the_header(as_manager, customer):
-    response = as_manager.post(f"/customers/{customer.id}/sections/general", general(customer, name="Renamed AG"),
-                               htmx=True)
+    response = as_manager.save(edit_url(customer), {"name": "Renamed AG"})
     assert response.status_code == 200
     body = html(response)
     assert "<form" not in body and "Renamed AG" in body
@@ -90,14 +93,14 @@ def test_save_swaps_the_read_view_and_updates_the_header(as_manager, customer):
 
 
 def test_save_without_javascript_redirects_with_a_flash(as_manager, customer):
-    response = as_manager.post(f"/customers/{customer.id}/sections/general", general(customer, name="Plain Form"))
+    form = as_manager.open_form(edit_url(customer), "/sections/general", htmx=False)
+    response = as_manager.submit(form, {"name": "Plain Form"}, htmx=False)
     assert response.status_code == 302 and response.headers["Location"] == f"/customers/{customer.id}"
     assert "Saved." in html(as_manager.get(response.headers["Location"]))
 
 
 def test_invalid_input_is_422_with_the_message_and_the_input_kept(as_manager, customer):
-    response = as_manager.post(f"/customers/{customer.id}/sections/general",
-                               general(customer, name="", currency="QQQ"), htmx=True)
+    response = as_manager.save(edit_url(customer), {"name": "", "currency": "QQQ"})
     assert response.status_code == 422
     body = html(response)
     assert "Name is required." in body and "Choose a currency" in body
@@ -106,24 +109,57 @@ def test_invalid_input_is_422_with_the_message_and_the_input_kept(as_manager, cu
     assert db.session.get(Customer, customer.id).name == "Detail GmbH"
 
 
-def test_a_stale_version_is_409_showing_theirs_beside_mine(as_manager, customer):
-    stale = general(customer, name="Mine")
+def test_a_field_changed_by_someone_else_is_409_showing_theirs_beside_mine(as_manager, customer):
+    form = as_manager.open_form(edit_url(customer))
     from portal.services.customers import update_customer
 
     update_customer(customer, {"name": "Theirs"})
     db.session.commit()
-    response = as_manager.post(f"/customers/{customer.id}/sections/general", stale, htmx=True)
+    response = as_manager.submit(form, {"name": "Mine"})
     assert response.status_code == 409
     body = html(response)
-    assert "Someone else saved this while you were editing." in body
+    assert "Someone else changed this field while you were editing." in body
     assert "<td>Theirs</td><td>Mine</td>" in body
-    assert 'value="Mine"' in body  # nothing typed is lost
-    assert form_token(response) == str(customer.version)  # saving again applies mine on top of theirs
+    assert post_form(body).get("name") == "Mine"  # nothing typed is lost
     db.session.expire_all()
     assert db.session.get(Customer, customer.id).name == "Theirs"
-    again = as_manager.post(f"/customers/{customer.id}/sections/general",
-                            {**stale, "version": form_token(response)}, htmx=True)
+    again = as_manager.submit(post_form(body))  # saving from the conflict view applies mine knowingly
     assert again.status_code == 200 and "Mine" in html(again)
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).name == "Mine"
+
+
+def test_a_change_of_another_field_meanwhile_is_kept_and_mine_applies(as_manager, customer):
+    form = as_manager.open_form(edit_url(customer))
+    from portal.services.customers import update_customer
+
+    update_customer(customer, {"country": "AT", "vatId": ""})
+    db.session.commit()
+    response = as_manager.submit(form, {"name": "Mine"})
+    assert response.status_code == 200, html(response)
+    db.session.expire_all()
+    saved = db.session.get(Customer, customer.id)
+    assert (saved.name, saved.country) == ("Mine", "AT")  # the form's stale country did not undo theirs
+
+
+def test_the_same_value_saved_meanwhile_is_no_conflict(as_manager, customer):
+    form = as_manager.open_form(edit_url(customer))
+    from portal.services.customers import update_customer
+
+    update_customer(customer, {"name": "Same"})
+    db.session.commit()
+    assert as_manager.submit(form, {"name": "Same"}).status_code == 200
+
+
+def test_a_post_without_what_it_read_is_refused_and_not_applied(as_manager, customer):
+    response = as_manager.post(f"/customers/{customer.id}/sections/general", general(customer, name="Blind"),
+                               htmx=True)
+    assert response.status_code == 409
+    body = html(response)
+    assert "did not say what it showed" in body and "<td>Detail GmbH</td><td>Blind</td>" in body
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).name == "Detail GmbH"
+    assert as_manager.submit(post_form(body)).status_code == 200  # the conflict view carries it now
 
 
 @pytest.mark.parametrize("section, data, expected", [
@@ -133,8 +169,7 @@ def test_a_stale_version_is_409_showing_theirs_beside_mine(as_manager, customer)
      ["20.00 %", "Austria", "123/456"]),
 ])
 def test_technical_and_tax_sections_save(as_manager, customer, section, data, expected):
-    response = as_manager.post(f"/customers/{customer.id}/sections/{section}",
-                               {**data, "version": str(customer.version)}, htmx=True)
+    response = as_manager.save(edit_url(customer, section), data)
     assert response.status_code == 200, html(response)
     for text in expected:
         assert text in html(response)
@@ -142,26 +177,20 @@ def test_technical_and_tax_sections_save(as_manager, customer, section, data, ex
 
 def test_aliases_stay_unique_in_the_organization(as_manager, make, org, customer):
     make.customer(org, aliases=["taken"])
-    response = as_manager.post(f"/customers/{customer.id}/sections/technical", {
-        "language": "de", "customer_type": "B2B", "contractor_references": "", "aliases": "crm-1\ntaken",
-        "version": str(customer.version)}, htmx=True)
+    response = as_manager.save(edit_url(customer, "technical"), {"aliases": "crm-1\ntaken"})
     assert response.status_code == 422
     assert "Alias &#39;taken&#39; already belongs to another customer." in html(response)
 
 
 def test_debtor_ident_and_account_number_are_read_only(as_manager, customer):
-    response = as_manager.post(f"/customers/{customer.id}/sections/technical", {
-        "language": "de", "customer_type": "B2B", "aliases": "", "debtor_ident": "HACK", "account_number": "1",
-        "version": str(customer.version)}, htmx=True)
+    response = as_manager.save(edit_url(customer, "technical"), {"debtor_ident": "HACK", "account_number": "1"})
     assert response.status_code == 200
     db.session.expire_all()
     assert db.session.get(Customer, customer.id).debtor_ident == customer.debtor_ident
 
 
 def test_tax_rate_and_vat_id_are_checked(as_manager, customer):
-    response = as_manager.post(f"/customers/{customer.id}/sections/tax", {
-        "vat_id": "DE000", "tax_country": "", "tax_id": "", "tax_rate": "101", "version": str(customer.version)},
-        htmx=True)
+    response = as_manager.save(edit_url(customer, "tax"), {"vat_id": "DE000", "tax_rate": "101"})
     assert response.status_code == 422
     assert "Not a valid EU VAT id" in html(response) and "Enter a number from 0.00 to 100.00." in html(response)
     assert 'value="DE000"' in html(response) and 'value="101"' in html(response)
@@ -198,10 +227,8 @@ def test_archive_and_restore(as_manager, customer):
 # --- activity -------------------------------------------------------------------------------------------
 
 def test_activity_lists_changes_newest_first_field_by_field(as_manager, customer):
-    as_manager.post(f"/customers/{customer.id}/sections/general", general(customer, name="First Rename"))
-    db.session.expire_all()
-    fresh = db.session.get(Customer, customer.id)
-    as_manager.post(f"/customers/{customer.id}/sections/general", general(fresh, name="Second Rename"))
+    as_manager.save(edit_url(customer), {"name": "First Rename"})
+    as_manager.save(edit_url(customer), {"name": "Second Rename"})
     body = html(as_manager.get(f"/customers/{customer.id}/activity"))
     assert body.index("Second Rename") < body.index("First Rename")
     assert "manager@acme.test" in body and "Europe/Berlin" in body

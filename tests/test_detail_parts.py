@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Address, Contact, Customer, PaymentMethod, PropertyDefinition
+from tests.html_forms import post_form
 from tests.test_detail import html
 
 
@@ -12,12 +13,8 @@ def customer(make, org):
     return make.customer(org, name="Parts GmbH", invoiceAddress={"line1": "Gartenweg 5", "city": "Berlin"})
 
 
-def address_data(address, **changes):
-    data = {"type": address.type, "name": address.name or "", "line1": address.line1, "line2": address.line2,
-            "postal_code": address.postal_code, "city": address.city, "state": address.state,
-            "country": address.country, "version": str(address.version)}
-    data.update(changes)
-    return data
+def card_url(customer, kind, item):
+    return f"/customers/{customer.id}/{kind}/{item.id}/edit"
 
 
 # --- addresses ----------------------------------------------------------------------------------------------
@@ -26,16 +23,14 @@ def test_edit_address_card_in_place(as_manager, customer):
     address = customer.addresses[0]
     form = as_manager.get(f"/customers/{customer.id}/addresses/{address.id}/edit", htmx=True)
     assert html(form).lstrip().startswith(f'<section class="card section editing" id="address-{address.id}"')
-    response = as_manager.post(f"/customers/{customer.id}/addresses/{address.id}",
-                               address_data(address, name="Parts GmbH", city="Potsdam"), htmx=True)
+    response = as_manager.save(card_url(customer, "addresses", address), {"city": "Potsdam"})
     assert response.status_code == 200 and "Potsdam" in html(response) and "<form" not in html(response).split(
         'id="customer-head"')[0].split("Remove")[0]
 
 
 def test_renaming_on_invoice_address_1_renames_the_customer(as_manager, customer):
     address = customer.addresses[0]
-    response = as_manager.post(f"/customers/{customer.id}/addresses/{address.id}",
-                               address_data(address, name="Parts & Co. KG"), htmx=True)
+    response = as_manager.save(card_url(customer, "addresses", address), {"name": "Parts & Co. KG"})
     assert response.status_code == 200
     assert 'id="customer-head" hx-swap-oob="true"' in html(response)
     db.session.expire_all()
@@ -73,22 +68,18 @@ def test_address_conflict(as_manager, customer):
     from portal.services.addresses import update_address
 
     address = customer.addresses[0]
-    mine = address_data(address, city="Mine City")
+    form = as_manager.open_form(card_url(customer, "addresses", address))
     update_address(address, {"city": "Their City"})
     db.session.commit()
-    response = as_manager.post(f"/customers/{customer.id}/addresses/{address.id}", mine, htmx=True)
+    response = as_manager.submit(form, {"city": "Mine City"})
     assert response.status_code == 409
     assert "<td>Their City</td><td>Mine City</td>" in html(response)
 
 
 # --- contacts ---------------------------------------------------------------------------------------------
 
-def contact_data(contact=None, **changes):
+def contact_data(**changes):
     data = {"first_name": "", "last_name": "", "email": "", "phone": "", "email_preferences": []}
-    if contact:
-        data.update(first_name=contact.first_name, last_name=contact.last_name, email=contact.email,
-                    phone=contact.phone, email_preferences=list(contact.email_preferences),
-                    version=str(contact.version))
     data.update(changes)
     return data
 
@@ -116,8 +107,7 @@ def test_add_contact_and_make_it_primary(as_manager, customer):
 
 def test_contact_preferences_change_who_receives_what(as_manager, customer):
     contact = customer.primary_contact
-    response = as_manager.post(f"/customers/{customer.id}/contacts/{contact.id}",
-                               contact_data(contact, email_preferences=["updates"]), htmx=True)
+    response = as_manager.save(card_url(customer, "contacts", contact), {"email_preferences": ["updates"]})
     assert response.status_code == 200
     page = html(as_manager.get(f"/customers/{customer.id}/contacts"))
     assert "(primary contact: no one has “billing”)" in page
@@ -144,10 +134,10 @@ def test_contact_conflict(as_manager, customer):
     from portal.services.contacts import update_contact
 
     contact = customer.primary_contact
-    mine = contact_data(contact, phone="+49 111")
+    form = as_manager.open_form(card_url(customer, "contacts", contact))
     update_contact(contact, {"phone": "+49 222"})
     db.session.commit()
-    response = as_manager.post(f"/customers/{customer.id}/contacts/{contact.id}", mine, htmx=True)
+    response = as_manager.submit(form, {"phone": "+49 111"})
     assert response.status_code == 409 and "<td>+49 222</td><td>+49 111</td>" in html(response)
 
 
@@ -166,14 +156,13 @@ def definitions(org):
 
 
 def test_properties_are_edited_inline_with_type_validation(as_manager, customer, definitions):
-    base = {"version": str(customer.version), "p_employees": "abc", "p_industry": "", "p_since": "2024-13-01",
-            "p_vip": "true"}
-    response = as_manager.post(f"/customers/{customer.id}/properties", base, htmx=True)
+    base = {"p_employees": "abc", "p_industry": "", "p_since": "2024-13-01", "p_vip": "true"}
+    response = as_manager.save(f"/customers/{customer.id}/sections/properties/edit", base)
     assert response.status_code == 422
     body = html(response)
     assert "Enter a number." in body and "Industry is required." in body and "Enter a date as YYYY-MM-DD." in body
-    good = {**base, "p_employees": "250", "p_industry": "Software", "p_since": "2024-03-01"}
-    response = as_manager.post(f"/customers/{customer.id}/properties", good, htmx=True)
+    good = {"p_employees": "250", "p_industry": "Software", "p_since": "2024-03-01"}
+    response = as_manager.submit(post_form(body), good)
     assert response.status_code == 200
     assert "250" in html(response) and "Software" in html(response) and "Yes" in html(response)
 
@@ -186,15 +175,20 @@ def test_no_properties_defined_explains_where_to_define_them(auth, make, org, cu
 
 def test_admin_defines_properties(auth, make, org):
     auth.login(make.user(org, "admin"))
-    assert auth.post("/organization/properties", {"key": "tier", "label": "Tier", "type": "select",
-                                                   "options": "Gold, Silver"}).status_code == 302
+    created = auth.post("/organization/properties", {"new-key": "tier", "new-label": "Tier", "new-type": "select",
+                                                      "new-options": "Gold, Silver"}, htmx=True)
+    assert created.status_code == 200 and created.headers["HX-Retarget"] == "#definitions"
+    assert "Property “Tier” added." in html(created)  # the confirmation comes with the answer, as a toast
     definition = db.session.scalar(sa.select(PropertyDefinition))
     assert definition.options == ["Gold", "Silver"]
-    bad = auth.post("/organization/properties", {"key": "Tier X", "label": "", "type": "select", "options": ""})
+    bad = auth.post("/organization/properties", {"new-key": "Tier X", "new-label": "", "new-type": "select",
+                                                  "new-options": ""}, htmx=True)
     assert bad.status_code == 422
     assert "Lower-case letters" in html(bad) and "Label is required." in html(bad)
-    assert auth.post(f"/organization/properties/{definition.id}", {"key": "tier", "label": "Level", "type": "text"}
-                     ).status_code == 302
+    assert post_form(html(bad)).get("new-key") == "Tier X"
+    saved = auth.save(f"/organization/properties/{definition.id}/edit", {f"definition-{definition.id}-label": "Level"})
+    assert saved.status_code == 200 and "<td>Level</td>" in html(saved) and "editing" not in html(saved)
+    assert "Property “Level” saved." in html(saved)
     assert auth.post(f"/organization/properties/{definition.id}/delete").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(PropertyDefinition.id))) == 0
 

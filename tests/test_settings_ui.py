@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import AuditEvent
 from portal.services import settings_store
+from tests.html_forms import post_form
 from tests.test_detail import html
 
 
@@ -20,6 +21,10 @@ def customer(make, org):
 def as_admin(auth, make, org):
     auth.login(make.user(org, "admin"))
     return auth
+
+
+def edit(customer, name):
+    return f"/customers/{customer.id}/settings/{name}/edit"
 
 
 def row(response_or_html, name):
@@ -38,11 +43,11 @@ def test_settings_tab_shows_every_field_with_effective_value_and_source(as_manag
 
 
 def test_override_and_reset_a_field(as_manager, customer):
-    saved = as_manager.post(f"/customers/{customer.id}/settings/term", {"value": "Net7"}, htmx=True)
+    saved = as_manager.save(edit(customer, "term"), {"value": "Net7"})
     assert saved.status_code == 200
     assert "Net7" in row(saved, "term") and "Customer-specific Value" in row(saved, "term")
     assert "Reset to inherited" in row(saved, "term")
-    reset = as_manager.post(f"/customers/{customer.id}/settings/term/reset", htmx=True)
+    reset = as_manager.submit(post_form(html(saved)))  # the row's Reset button
     assert "Net14" in row(reset, "term") and "Inherited from Default Values" in row(reset, "term")
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity == "settings")
                                 .order_by(AuditEvent.id)).all()
@@ -52,28 +57,50 @@ def test_override_and_reset_a_field(as_manager, customer):
 def test_tri_state_boolean_and_the_inherited_option(as_manager, customer):
     form = html(as_manager.get(f"/customers/{customer.id}/settings/sendPaymentReminders/edit", htmx=True))
     assert "Inherit (On from Default Values)" in form and '<option value="false"' in form
-    saved = as_manager.post(f"/customers/{customer.id}/settings/sendPaymentReminders", {"value": "false"}, htmx=True)
+    saved = as_manager.save(edit(customer, "sendPaymentReminders"), {"value": "false"})
     assert "Off" in row(saved, "sendPaymentReminders")
 
 
 def test_errors_stay_in_the_row_with_the_input(as_manager, customer):
-    response = as_manager.post(f"/customers/{customer.id}/settings/term", {"value": "Net999"}, htmx=True)
+    response = as_manager.save(edit(customer, "term"), {"value": "Net999"})
     assert response.status_code == 422
     assert "NetN takes N from 0 to 365." in html(response) and 'value="Net999"' in html(response)
-    cross = as_manager.post(f"/customers/{customer.id}/settings/taxExempt", {"value": "true"}, htmx=True)
+    cross = as_manager.save(edit(customer, "taxExempt"), {"value": "true"})
     assert cross.status_code == 422 and "Tax exempt code: Required when the customer is tax exempt." in html(cross)
-    bad_json = as_manager.post(f"/customers/{customer.id}/settings/trackedItemDisplay", {"value": "{oops"},
-                               htmx=True)
+    bad_json = as_manager.save(edit(customer, "trackedItemDisplay"), {"value": "{oops"})
     assert bad_json.status_code == 422 and "Not valid JSON" in html(bad_json)
 
 
 def test_settings_conflict(as_manager, customer):
+    form = as_manager.open_form(edit(customer, "term"))
     settings_store.update_customer_settings(customer, {"term": "Net30"})
     db.session.commit()
-    response = as_manager.post(f"/customers/{customer.id}/settings/term", {"value": "Net7", "version": "1"},
-                               htmx=True)
+    response = as_manager.submit(form, {"value": "Net7"})
     assert response.status_code == 409
-    assert "Net30 · Net 30 days (customer)" in html(response) and 'value="Net7"' in html(response)
+    assert "<td>Net30 · Net 30 days</td><td>Net7 · Net 7 days</td>" in html(response) and 'value="Net7"' in html(response)
+    again = as_manager.submit(post_form(html(response)))
+    assert again.status_code == 200 and "Net7" in row(again, "term")
+
+
+def test_two_rows_saved_from_forms_read_at_the_same_time_both_apply(as_manager, customer):
+    taxes = as_manager.open_form(edit(customer, "rollUpTaxes"))
+    discounts = as_manager.open_form(edit(customer, "rollUpDiscounts"))
+    assert as_manager.submit(taxes, {"value": "true"}).status_code == 200
+    assert as_manager.submit(discounts, {"value": "true"}).status_code == 200  # no false conflict
+    resolved = settings_store.resolve_customer(customer)
+    assert resolved["rollUpTaxes"].value is True and resolved["rollUpDiscounts"].value is True
+
+
+def test_reset_after_someone_else_changed_the_row_is_a_conflict(as_manager, customer):
+    settings_store.update_customer_settings(customer, {"term": "Net7"})
+    db.session.commit()
+    page = html(as_manager.get(f"/customers/{customer.id}/settings"))
+    reset = post_form(row(page, "term").join(["<table><tr>", "</tr></table>"]))
+    settings_store.update_customer_settings(customer, {"term": "Net60"})
+    db.session.commit()
+    response = as_manager.submit(reset)
+    assert response.status_code == 409 and "<td>Net60 · Net 60 days</td><td>inherited</td>" in html(response)
+    assert settings_store.resolve_customer(customer)["term"].value == "Net60"
 
 
 def test_inherited_problems_are_flagged_not_blocking(as_manager, customer, org):
@@ -81,7 +108,7 @@ def test_inherited_problems_are_flagged_not_blocking(as_manager, customer, org):
     db.session.commit()
     body = html(as_manager.get(f"/customers/{customer.id}/settings"))
     assert "Needs attention" in body and "required for XRechnung" in body
-    assert as_manager.post(f"/customers/{customer.id}/settings/term", {"value": "Net7"}, htmx=True).status_code == 200
+    assert as_manager.save(edit(customer, "term"), {"value": "Net7"}).status_code == 200
 
 
 def test_overview_tab_shows_business_information_from_effective_settings(as_manager, customer, org):
@@ -113,7 +140,7 @@ def test_organization_change_says_how_many_customers_it_affects(as_admin, make, 
     db.session.commit()
     form = html(as_admin.get("/organization/settings/term/edit", htmx=True))
     assert "Changing it changes 1 customer that inherits it." in form
-    saved = as_admin.post("/organization/settings/term", {"value": "Net30"}, htmx=True)
+    saved = as_admin.save("/organization/settings/term/edit", {"value": "Net30"})
     assert "Net30" in row(saved, "term") and "Organization Value" in row(saved, "term")
     assert "Reset to default" in row(saved, "term")
     customer_body = html(as_admin.get(f"/customers/{customer.id}/settings"))
@@ -160,8 +187,9 @@ def test_bulk_apply_is_all_or_nothing(as_manager, make, org):
     db.session.commit()
     data = {"field": "taxExempt", "value": "true", "scope": "selected", "ids": [str(a.id), str(b.id)],
             "confirmed": "yes"}
-    as_manager.post("/customers/bulk-settings", data)
-    assert "Nothing was changed. No code" in html(as_manager.get("/customers"))
+    response = as_manager.post("/customers/bulk-settings", data, htmx=True)
+    assert response.status_code == 422 and '<dialog class="modal"' in html(response)  # in the dialog, not a page
+    assert "Nothing was changed. No code" in html(response) and "<header" not in html(response)
     assert settings_store.resolve_customer(a)["taxExempt"].value is False
 
 
@@ -192,3 +220,17 @@ def test_default_payment_method_row_names_the_method(as_manager, customer):
     db.session.commit()
     default_row = row(html(as_manager.get(f"/customers/{customer.id}/settings")), "defaultPaymentMethodId")
     assert "Visa •••• 4242" in default_row and "Clear" not in default_row
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("term", "thirty days", "Use NetN"), ("autoCollect", "no", "Choose On, Off or inherit."),
+    ("customerGracePeriod", "-3", "0 or more"),
+])
+def test_bulk_review_checks_the_value_and_shows_the_error_in_the_dialog(as_manager, make, org, field, value, message):
+    a = make.customer(org, name="Bulk A")
+    data = {"field": field, "value": value, "scope": "selected", "ids": [str(a.id)]}
+    review = as_manager.post("/customers/bulk-settings", data, htmx=True)
+    body = html(review)
+    assert review.status_code == 422 and body.lstrip().startswith('<dialog class="modal"')
+    assert message in body and f'value="{value}"' in body and "<header" not in body
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.entity == "settings")) == 0

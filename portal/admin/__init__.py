@@ -1,1 +1,7 @@
-"""Organization administration: settings, API tokens, and the API help page."""
+"""Organization administration: the overview and API tokens, billing settings, dunning rules and templates,
+property definitions."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/organization")
+
+from portal.admin import dunning, properties, routes, settings  # noqa: E402,F401  (routes attach to bp)

@@ -1,15 +1,21 @@
-"""Organization → Dunning: the overdue-rule ladder and the email and document templates."""
+"""Organization → Dunning: the overdue-rule ladder and the email and document templates. Each rule and each
+template is an entry of the inline-edit flow; reorder, enable/disable and delete are buttons on the ladder."""
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, request, url_for
 
-from portal.admin.routes import bp
+from portal.admin import bp
+from portal.admin.forms import DocumentTemplateForm, EmailTemplateForm, RuleForm
 from portal.auth import current_org_id, get_in_org_or_404, role_required
 from portal.domain import dunning as dunning_domain
 from portal.domain.validation import CURRENCY_CODES, ValidationFailed, whole_number
 from portal.extensions import db
 from portal.models import DocumentTemplate, EmailTemplate, LegalEntity, OverdueRule
 from portal.services import dunning
-from portal.web.render import is_htmx, render
+from portal.web.inline import CreatableEntry, register
+from portal.web.render import done, redirect_to, render, targets
+
+LADDER_PAGE = "admin/dunning.html"
+TEMPLATES_PAGE = "admin/templates.html"
 
 
 def _currency():
@@ -27,84 +33,101 @@ def _templates(model):
                               .order_by(model.name)).all()
 
 
-def _rule_form_data(currency):
-    """The rule form in API shape (the fee converted to minor units by the currency's decimals)."""
-    form = request.form
-    data = {"type": form.get("type") or "reminder", "daysOverdue": form.get("days_overdue"),
-            "dueInDays": form.get("due_in_days"), "emailTemplate": form.get("email_template") or None,
-            "documentTemplate": form.get("document_template") or None,
-            "attachOriginalInvoice": form.get("attach_original_invoice") == "on",
-            "sendLetter": form.get("send_letter") == "on", "isEnabled": form.get("is_enabled") == "on"}
-    try:
-        data["amountInCents"] = dunning_domain.parse_money(form.get("fee"), currency)
-    except ValueError as error:
-        raise ValidationFailed({"amountInCents": str(error)}) from None
-    return data
-
-
-def _ladder_page(status=200, **extra):
-    currency = _currency()
-    context = {"rules": dunning.ladder(current_org_id()), "currency": currency, "editing": None, "errors": {},
-               "values": {}, "email_templates": _templates(EmailTemplate),
-               "document_templates": _templates(DocumentTemplate), "max_rules": dunning_domain.MAX_RULES,
-               "money_input": dunning_domain.money_input, "format_money": dunning_domain.format_money}
+def _ladder_context(**extra):
+    context = {"rules": dunning.ladder(current_org_id()), "currency": _currency(), "editing": None, "focus": None,
+               "form": None, "conflict": None, "max_rules": dunning_domain.MAX_RULES,
+               "format_money": dunning_domain.format_money, "adding": bool(request.args.get("add"))}
     context.update(extra)
-    block = "ladder" if is_htmx() else None
-    return render("admin/dunning.html", block, status=status, **context)
+    return context
 
 
-def _done(message):
-    flash(message, "success")
-    target = url_for("admin.dunning_rules", currency=_currency())
-    if is_htmx():
-        return _ladder_page()
-    return redirect(target)
+def _ladder(status=200, **extra):
+    """The ladder: the page, or for htmx its block (with a toast for what was just done)."""
+    return render(LADDER_PAGE, "ladder", status=status, **_ladder_context(**extra))
 
 
 @bp.route("/dunning")
 @role_required("admin")
 def dunning_rules():
     """The ladder of overdue rules."""
-    editing = whole_number(request.args.get("edit", ""))
-    return _ladder_page(editing=editing)
+    return _ladder(focus=f"rule-{request.args['focus']}" if whole_number(request.args.get("focus")) else None)
 
 
-@bp.post("/dunning")
-@role_required("admin")
-def create_overdue_rule():
-    currency = _currency()
-    try:
-        data = _rule_form_data(currency)
-        rule = dunning.create_rule(current_org_id(), data)
-        db.session.commit()
-    except ValidationFailed as failed:
-        db.session.rollback()
-        return _ladder_page(422, errors=failed.errors, values=request.form, editing="new")
-    return _done(f"Level {rule.level} {rule.type} added.")
+class RuleEntry(CreatableEntry):
+    """An overdue rule: its card on the ladder turns into its form; new rules are added at the bottom."""
+
+    name = "rule"
+    template = LADDER_PAGE
+    read_block = "rule_read"
+    form_block = "rule_form"
+    new_block = "rule_new"
+    page_template = LADDER_PAGE
+    role = read_role = "admin"
+
+    def load(self, for_update=False, rule_id=None):
+        return get_in_org_or_404(OverdueRule, rule_id, for_update=for_update)
+
+    def load_parent(self, for_update=False):
+        return current_org_id()
+
+    def form_class(self, subject):
+        return RuleForm
+
+    def prefix(self, subject):
+        return f"rule-{subject.id}" if subject is not None else "new-rule"
+
+    def setup_form(self, form, subject):
+        form.set_templates(_templates(EmailTemplate), _templates(DocumentTemplate))
+        form.fee.label.text = f"Fee ({_currency()})"
+        return form
+
+    def initial(self, subject):
+        return RuleForm.initial(subject, _currency())
+
+    def _data(self, form):
+        try:
+            return form.to_api(_currency())
+        except ValueError as error:
+            raise ValidationFailed({"amountInCents": str(error)}) from None
+
+    def save(self, subject, form):
+        dunning.update_rule(subject, {**self._data(form), "level": subject.level})
+
+    def create(self, parent, form):
+        return dunning.create_rule(parent, self._data(form))
+
+    def key(self, subject):
+        return f"rule-{subject.id}"
+
+    def new_key(self):
+        return "rule-new"
+
+    def context(self, subject, **extra):
+        return _ladder_context(rule=subject, **extra)
+
+    def new_context(self, parent, **extra):
+        return _ladder_context(**extra)
+
+    def done_url(self, subject):
+        return url_for("admin.dunning_rules", currency=_currency())
+
+    def saved_message(self, subject):
+        return f"Level {subject.level} saved."
+
+    def created(self, parent, subject):
+        return done(f"Level {subject.level} {subject.type} added.", self.done_url(subject), lambda: render(
+            LADDER_PAGE, "ladder", headers={"HX-Retarget": "#ladder", "HX-Reswap": "outerHTML"},
+            **_ladder_context(focus=self.key(subject))))
 
 
-def _rule(rule_id):
-    return get_in_org_or_404(OverdueRule, rule_id)
-
-
-@bp.post("/dunning/<int:rule_id>")
-@role_required("admin")
-def update_overdue_rule(rule_id):
-    rule = _rule(rule_id)
-    try:
-        data = _rule_form_data(_currency())
-        dunning.update_rule(rule, {**data, "level": rule.level})
-        db.session.commit()
-    except ValidationFailed as failed:
-        db.session.rollback()
-        return _ladder_page(422, errors=failed.errors, values=request.form, editing=rule_id)
-    return _done(f"Level {rule.level} saved.")
+register(bp, RuleEntry(), "/dunning/<int:rule_id>", "/dunning/new", "/dunning")
 
 
 @bp.post("/dunning/<int:rule_id>/<any(enable, disable, up, down, delete):action>")
 @role_required("admin")
 def overdue_rule_action(rule_id, action):
-    rule = _rule(rule_id)
+    """Enable, disable, move or delete a rule; the ladder is redrawn with a confirmation."""
+    rule = get_in_org_or_404(OverdueRule, rule_id, for_update=True)
     level = rule.level
     if action in ("enable", "disable"):
         dunning.set_enabled(rule, action == "enable")
@@ -119,58 +142,110 @@ def overdue_rule_action(rule_id, action):
         dunning.move_rule(rule, target)
         message = f"Moved to level {target}."
     db.session.commit()
-    return _done(message)
+    focus = None if action == "delete" else f"{action}-{rule_id}"
+    return done(message, url_for("admin.dunning_rules", currency=_currency()), lambda: _ladder(focus=focus))
 
 
 # --- templates ----------------------------------------------------------------------------------------------
 
-TEMPLATE_KINDS = {"email": EmailTemplate, "document": DocumentTemplate}
+TEMPLATE_KINDS = {"email": (EmailTemplate, EmailTemplateForm), "document": (DocumentTemplate, DocumentTemplateForm)}
 
 
-def _templates_page(status=200, **extra):
+def _kind_of(template):
+    return "email" if isinstance(template, EmailTemplate) else "document"
+
+
+def _templates_context(**extra):
     context = {"email_templates": _templates(EmailTemplate), "document_templates": _templates(DocumentTemplate),
-               "placeholders": dunning_domain.PLACEHOLDERS, "errors": {}, "values": {}, "editing": None, "preview": None,
+               "placeholders": dunning_domain.PLACEHOLDERS, "editing": None, "focus": None, "form": None,
+               "conflict": None, "preview": whole_number(request.args.get("preview", "")),
                "render_placeholders": dunning_domain.render_placeholders, "rules_using": dunning.rules_using}
     context.update(extra)
-    return render("admin/templates.html", None, status=status, **context)
+    if context.get("kind"):  # one kind's list, as its block shows it
+        context["items"] = context[f"{context['kind']}_templates"]
+    return context
 
 
 @bp.route("/templates")
 @role_required("admin")
 def templates():
     """Email and document templates that overdue rules use."""
-    kind, template_id = request.args.get("kind"), whole_number(request.args.get("edit", ""))
-    editing = (kind, template_id) if kind in TEMPLATE_KINDS and template_id is not None else None
-    preview = whole_number(request.args.get("preview", ""))
-    return _templates_page(editing=editing, preview=preview)
+    return render(TEMPLATES_PAGE, **_templates_context())
 
 
-@bp.post("/templates/<any(email, document):kind>")
-@bp.post("/templates/<any(email, document):kind>/<int:template_id>")
-@role_required("admin")
-def save_template(kind, template_id=None):
-    model = TEMPLATE_KINDS[kind]
-    template = get_in_org_or_404(model, template_id) if template_id else None
-    try:
-        saved = dunning.save_template(model, current_org_id(), request.form, template)
-        db.session.commit()
-    except ValidationFailed as failed:
-        db.session.rollback()
-        return _templates_page(422, errors=failed.errors, values=request.form, editing=(kind, template_id or 0))
-    flash(f"Template “{saved.name}” saved.", "success")
-    return redirect(url_for("admin.templates", preview=saved.id) if kind == "email" else url_for("admin.templates"))
+class TemplateEntry(CreatableEntry):
+    """An email or document template: its card turns into its form; new ones are added at the top of the list."""
+
+    name = "template"
+    template = TEMPLATES_PAGE
+    read_block = "template_read"
+    form_block = "template_form"
+    new_block = "template_new"
+    page_template = TEMPLATES_PAGE
+    role = read_role = "admin"
+
+    def load(self, for_update=False, kind=None, template_id=None):
+        return get_in_org_or_404(TEMPLATE_KINDS[kind][0], template_id, for_update=for_update)
+
+    def load_parent(self, for_update=False, kind=None):
+        return current_org_id()
+
+    def form_class(self, subject):
+        return TEMPLATE_KINDS[_kind_of(subject) if subject is not None else request.view_args["kind"]][1]
+
+    def prefix(self, subject):
+        return f"{_kind_of(subject)}-{subject.id}" if subject is not None else f"new-{request.view_args['kind']}"
+
+    def initial(self, subject):
+        return self.form_class(subject).initial(subject)
+
+    def save(self, subject, form):
+        dunning.save_template(type(subject), subject.organization_id, form.to_api(), subject)
+
+    def create(self, parent, form):
+        return dunning.save_template(TEMPLATE_KINDS[request.view_args["kind"]][0], parent, form.to_api())
+
+    def key(self, subject):
+        return f"{_kind_of(subject)}-template-{subject.id}"
+
+    def new_key(self):
+        return f"{request.view_args['kind']}-template-new"
+
+    def context(self, subject, **extra):
+        return _templates_context(template=subject, kind=_kind_of(subject), **extra)
+
+    def new_context(self, parent, **extra):
+        return _templates_context(kind=request.view_args["kind"], **extra)
+
+    def done_url(self, subject):
+        return url_for("admin.templates", preview=subject.id if _kind_of(subject) == "email" else None)
+
+    def saved_message(self, subject):
+        return f"Template “{subject.name}” saved."
+
+    def created(self, parent, subject):
+        kind = _kind_of(subject)
+        return done(f"Template “{subject.name}” added.", self.done_url(subject), lambda: render(
+            TEMPLATES_PAGE, "templates_list", headers={"HX-Retarget": f"#{kind}-templates", "HX-Reswap": "outerHTML"},
+            **_templates_context(kind=kind, focus=self.key(subject))))
+
+
+register(bp, TemplateEntry(), "/templates/<any(email, document):kind>/<int:template_id>",
+         "/templates/<any(email, document):kind>/new", "/templates/<any(email, document):kind>")
 
 
 @bp.post("/templates/<any(email, document):kind>/<int:template_id>/delete")
 @role_required("admin")
 def delete_template(kind, template_id):
-    template = get_in_org_or_404(TEMPLATE_KINDS[kind], template_id)
+    """Delete a template no rule uses; otherwise say which rules do."""
+    template = get_in_org_or_404(TEMPLATE_KINDS[kind][0], template_id, for_update=True)
     try:
         dunning.delete_template(template)
         db.session.commit()
+        flash("Template deleted.", "success")
     except ValidationFailed as failed:
         db.session.rollback()
         flash(failed.errors["template"], "error")
-        return redirect(url_for("admin.templates"))
-    flash("Template deleted.", "success")
-    return redirect(url_for("admin.templates"))
+    if targets(f"{kind}-templates"):
+        return render(TEMPLATES_PAGE, "templates_list", **_templates_context(kind=kind))
+    return redirect_to(url_for("admin.templates"))

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Response, g, request, url_for
 from sqlalchemy.orm import selectinload
 
-from portal.api import ApiError, bp
+from portal.api import WRITE_METHODS, ApiError, bp
 from portal.api.common import (
     MERGE_PATCH_TYPES,
     check_if_match,
@@ -24,6 +24,22 @@ from portal.extensions import db
 from portal.models import AuditEvent, Customer
 from portal.services import customer_search, idempotency
 from portal.services import customers as customer_service
+from portal.services.unique_races import once_more_on_unique_race
+
+
+def _run(view, *args, **kwargs):
+    """Run a writing view up to its flush; a unique-key race runs it once more (then the rules answer 422)."""
+
+    def attempt():
+        response = view(*args, **kwargs)
+        db.session.flush()
+        return response
+
+    def give_up():
+        raise ApiError(409, "Conflict", "Another request wrote the same data at the same time; GET the resource "
+                                        "and try again.")
+
+    return once_more_on_unique_race(attempt, give_up)
 
 
 def write(view):
@@ -33,7 +49,7 @@ def write(view):
     def wrapped(*args, **kwargs):
         key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         if key is None:
-            response = view(*args, **kwargs)
+            response = _run(view, *args, **kwargs)
             db.session.commit()
             return response
         if not key.strip() or len(key) > idempotency.MAX_KEY_LENGTH:
@@ -52,7 +68,7 @@ def write(view):
             return Response(record.response_body, status=record.status_code,
                             headers={**record.response_headers, "Idempotent-Replayed": "true"})
         try:
-            response = view(*args, **kwargs)
+            response = _run(view, *args, **kwargs)
             idempotency.complete(token_id, key, response)
             db.session.commit()
         except BaseException:
@@ -63,17 +79,10 @@ def write(view):
     return wrapped
 
 
-def customer_query():
-    """Customers of the token's organization with what their representation shows, in constant queries."""
-    return sa.select(Customer).where(Customer.organization_id == g.api_token.organization_id).options(
-        selectinload(Customer.aliases), selectinload(Customer.addresses), selectinload(Customer.contacts))
-
-
 def load_customer(raw_id):
-    customer = db.session.scalar(customer_query().where(Customer.id == object_id(raw_id)))
-    if customer is None:
-        raise ApiError(404, "Not Found", "No such customer.")
-    return customer
+    """The token's organization's customer; locked for a write, so that If-Match and the change are one step."""
+    return customer_service.load_customer(g.api_token.organization_id, object_id(raw_id),
+                                          for_update=request.method in WRITE_METHODS)
 
 
 def _list_filter():

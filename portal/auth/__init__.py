@@ -1,6 +1,7 @@
 """Sign-in, roles and the tenant boundary."""
 from functools import wraps
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort
@@ -47,13 +48,13 @@ def current_org_id():
     return current_user.organization_id
 
 
-def get_in_org_or_404(model, object_id, organization_id=None):
-    """Load a record of the current organization, or 404 (another tenant's id looks like no id)."""
+def get_in_org_or_404(model, object_id, organization_id=None, for_update=False):
+    """A record of the current organization, or 404 (another tenant's id looks like no id); `for_update` locks it."""
     organization_id = organization_id or current_org_id()
-    record = db.session.get(model, object_id) if isinstance(object_id, int) else None
-    if record is None or record.organization_id != organization_id:
+    if whole_number(object_id) is None:
         abort(404)
-    return record
+    query = sa.select(model).where(model.id == object_id, model.organization_id == organization_id)
+    return db.first_or_404(query.with_for_update(of=model) if for_update else query)
 
 
 def init_login(app):

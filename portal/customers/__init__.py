@@ -1,1 +1,7 @@
-"""Customers: the overview, New customer and the detail page."""
+"""Customers: the overview and New customer, the detail page with its click-to-edit entries, the Settings tab,
+and bulk changes."""
+from flask import Blueprint
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+from portal.customers import bulk, detail, edits, overview, settings_tab  # noqa: E402,F401  (routes attach to bp)

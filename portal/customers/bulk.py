@@ -1,9 +1,13 @@
-"""Bulk apply: set or reset one setting for the selected customers, or all that match the filter."""
+"""Bulk change: set or reset one setting for the selected customers, or all that match the filter.
+
+Review checks the value by the field's rule and shows the count; Apply checks every customer's rules and
+changes all of them or none. Errors at either step are shown in the dialog, with the input kept."""
 import sqlalchemy as sa
-from flask import flash, redirect, request, url_for
+from flask import flash, request, url_for
 
 from portal.auth import current_org_id, role_required
-from portal.customers.routes import bp
+from portal.customers import bp
+from portal.domain import settings as settings_rules
 from portal.domain.settings_fields import FIELDS_BY_NAME
 from portal.domain.validation import ValidationFailed, whole_number
 from portal.extensions import db
@@ -12,6 +16,8 @@ from portal.services import customer_search
 from portal.services import settings_store as store
 from portal.web.render import is_htmx, redirect_to, render
 from portal.web.settings_rows import display_value, parse_input
+
+DIALOG = "customers/bulk_confirm.html"
 
 
 def _selected_ids(flt):
@@ -25,6 +31,29 @@ def _selected_ids(flt):
         Customer.organization_id == current_org_id(), Customer.status == "active", Customer.id.in_(wanted))))
 
 
+def _checked_value(setting, reset):
+    """The value the change sets (None resets), checked by the field's own rule; ValidationFailed names the field."""
+    if setting is None or setting not in store.BULK_FIELDS:
+        raise ValidationFailed({"field": "Choose a setting to change."})
+    if reset:
+        return None
+    try:
+        value = parse_input(setting, request.form.get("value"))
+    except ValueError as error:
+        raise ValidationFailed({"value": str(error)}) from None
+    if value is None:
+        raise ValidationFailed({"value": "Enter the new value, or tick “Reset to inherited instead”."})
+    cleaned, errors = settings_rules.clean_layer_values({setting.name: value}, settings_rules.CUSTOMER_FIELDS)
+    if errors:
+        raise ValidationFailed({"value": errors[setting.name]})
+    return cleaned[setting.name]
+
+
+def _dialog(status=200, errors=None, **context):
+    return render(DIALOG, "confirm", status=status, form=request.form, modal=is_htmx(),
+                  bulk_fields=store.BULK_FIELDS, errors=errors or {}, **context)
+
+
 @bp.post("/bulk-settings")
 @role_required("manager")
 def bulk_settings():
@@ -32,30 +61,24 @@ def bulk_settings():
     flt = customer_search.CustomerFilter.from_args(request.form)
     back = url_for("customers.overview", **flt.as_args())
     setting = FIELDS_BY_NAME.get(request.form.get("field", ""))
-    if setting is None or setting not in store.BULK_FIELDS:
-        flash("Choose a setting to change.", "error")
-        return redirect(back)
     reset = request.form.get("reset") == "on"
-    try:
-        value = None if reset else parse_input(setting, request.form.get("value"))
-    except ValueError as error:
-        flash(f"{setting.label}: {error}", "error")
-        return redirect(back)
     ids = _selected_ids(flt)
-    if not ids:
-        flash("Select at least one active customer (or choose all that match the filter).", "error")
-        return redirect(back)
-    what = (f"Reset {setting.label} to inherited" if reset or value is None
+    try:
+        value = _checked_value(setting, reset)
+        if not ids:
+            raise ValidationFailed({"scope": "Select at least one active customer, or choose all that match the filter."})
+    except ValidationFailed as failed:
+        return _dialog(422, errors=failed.errors, back=back, count=len(ids), what=None)
+    what = (f"Reset {setting.label} to inherited" if value is None
             else f"Set {setting.label} to {display_value(setting, value)}")
     if request.form.get("confirmed") != "yes":
-        return render("customers/bulk_confirm.html", "confirm" if is_htmx() else None, what=what, count=len(ids),
-                      form=request.form, back=back, modal=is_htmx())
+        return _dialog(what=what, count=len(ids), back=back)
     try:
         changed = store.bulk_update(current_org_id(), ids, setting.name, value)
         db.session.commit()
     except ValidationFailed as failed:
         db.session.rollback()
-        flash(next(iter(failed.errors.values())), "error")
-        return redirect(back)
+        return _dialog(422, what=what, count=len(ids), back=back,
+                       errors={"apply": next(iter(failed.errors.values()))})
     flash(f"{what}: {len(ids)} customer{'s' if len(ids) != 1 else ''} ({changed} changed).", "success")
     return redirect_to(back)

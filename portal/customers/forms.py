@@ -3,39 +3,14 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
-from wtforms.fields.choices import SelectChoice
 
 from portal.domain.labels import COUNTRIES, CURRENCIES, LANGUAGES
 from portal.models.customer import CUSTOMER_TYPES
-
-
-class Select(SelectField):
-    """A select whose value the shared rules check (one message, the same as the API's)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, validate_choice=False, **kwargs)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A group of checkboxes; the shared rules check the values."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, validate_choice=False, **kwargs)
-
-
-def options(pairs):
-    """(value, label) pairs as WTForms select choices."""
-    return [SelectChoice(value, label) for value, label in pairs]
+from portal.web.fields import MultiCheckboxField, Select, options
+from portal.web.inline import InlineForm
 
 
 def _with_blank(choices, blank="Choose…"):
@@ -98,28 +73,12 @@ class NewCustomerForm(FlaskForm):
             getattr(self, self.FIELD_FOR_ERROR.get(api_field, "name")).errors = [message]
 
 
-class SectionForm(FlaskForm):
-    """An inline-edit form: carries the version it was read at; maps API fields to its own."""
-
-    version = HiddenField()
-    FIELD_FOR_ERROR = {}
-
-    def add_errors(self, errors):
-        for api_field, message in errors.items():
-            name = self.FIELD_FOR_ERROR.get(api_field)
-            target = getattr(self, name) if name else None
-            if target is None:
-                self.form_errors.append(message)
-            else:
-                target.errors = [*target.errors, message] if isinstance(target.errors, list) else [message]
-
-
 def lines(text):
     """One entry per line (or comma) of a textarea."""
     return [part.strip() for part in (text or "").replace(",", "\n").splitlines() if part.strip()]
 
 
-class GeneralForm(SectionForm):
+class GeneralForm(InlineForm):
     """Overview → general data."""
 
     name = StringField("Name")
@@ -143,7 +102,7 @@ class GeneralForm(SectionForm):
                 "legalEntityId": self.legal_entity.data or None}
 
 
-class TechnicalForm(SectionForm):
+class TechnicalForm(InlineForm):
     """Technical details: language, type, contractor references, aliases."""
 
     language = Select("Language", choices=options(LANGUAGES))
@@ -164,7 +123,7 @@ class TechnicalForm(SectionForm):
                 "contractorReferences": lines(self.contractor_references.data), "aliases": lines(self.aliases.data)}
 
 
-class TaxForm(SectionForm):
+class TaxForm(InlineForm):
     """Tax: tax country, tax id, VAT id, tax rate."""
 
     vat_id = StringField("VAT id")
@@ -183,7 +142,7 @@ class TaxForm(SectionForm):
                 "taxRate": self.tax_rate.data}
 
 
-class AddressForm(SectionForm):
+class AddressForm(InlineForm):
     """An invoice or shipping address; on Invoice address 1 the name is the customer's."""
 
     type = Select("Type", choices=options([("invoice", "Invoice"), ("shipping", "Shipping")]))
@@ -203,16 +162,16 @@ class AddressForm(SectionForm):
                 "line1": address.line1, "line2": address.line2, "postal_code": address.postal_code,
                 "city": address.city, "state": address.state, "country": address.country}
 
-    def to_api(self, main=False):
+    def to_api(self):
         data = {"name": self.name.data, "line1": self.line1.data, "line2": self.line2.data,
                 "postalCode": self.postal_code.data, "city": self.city.data, "state": self.state.data,
                 "country": self.country.data}
-        if not main:
+        if self.type:  # Invoice address 1's form has no type
             data["type"] = self.type.data
         return data
 
 
-class ContactForm(SectionForm):
+class ContactForm(InlineForm):
     """A contact with email preferences."""
 
     first_name = StringField("First name")
@@ -234,12 +193,12 @@ class ContactForm(SectionForm):
     def to_api(self):
         data = {"firstName": self.first_name.data, "lastName": self.last_name.data, "email": self.email.data,
                 "phone": self.phone.data, "emailPreferences": self.email_preferences.data or []}
-        if self.is_primary.data:  # the box only moves the flag here; it is not shown on the primary contact
+        if self.is_primary and self.is_primary.data:  # the box moves the flag here; the primary contact has none
             data["isPrimary"] = True
         return data
 
 
-class PaymentMethodForm(SectionForm):
+class PaymentMethodForm(InlineForm):
     """Display data of a payment method."""
 
     type = Select("Type", choices=options([("card", "Card"), ("sepa_debit", "SEPA direct debit"), ("ach", "ACH"),
@@ -264,7 +223,7 @@ class RequiredMark:
 def properties_form(definitions):
     """A form with one field per property definition, typed for the browser; the service checks values."""
 
-    class PropertiesForm(SectionForm):
+    class PropertiesForm(InlineForm):
         FIELD_FOR_ERROR = {d.key: f"p_{d.key}" for d in definitions}
         DEFINITIONS = definitions
 

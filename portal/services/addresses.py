@@ -5,7 +5,7 @@ from portal.extensions import db
 from portal.models import Address
 from portal.models.customer import ADDRESS_TYPES
 from portal.services import audit
-from portal.services.customers import VersionConflict, require_active, update_customer
+from portal.services.customers import require_active, touch, update_customer
 
 ADDRESS_COLUMNS = {"type": "type", "name": "name", "line1": "line1", "line2": "line2", "city": "city",
                    "state": "state", "postalCode": "postal_code", "country": "country"}
@@ -50,16 +50,15 @@ def create_address(customer, data):
     address = Address(customer=customer, is_main=False,
                       **{ADDRESS_COLUMNS[field]: value for field, value in cleaned.items()})
     db.session.add(address)
+    touch(customer)
     db.session.flush()
     audit.record(customer.organization_id, "address", address.id, "create",
                  {k: [None, v] for k, v in address_summary(address).items() if v}, customer_id=customer.id)
     return address
 
 
-def update_address(address, changes, expected_version=None):
+def update_address(address, changes):
     """Change an address; on Invoice address 1, `name` is the customer's name."""
-    if expected_version is not None and int(expected_version) != address.version:
-        raise VersionConflict(address)
     customer = address.customer
     require_active(customer)
     errors = Errors()
@@ -73,6 +72,7 @@ def update_address(address, changes, expected_version=None):
     changed = audit.diff({k: v for k, v in before.items() if k != "name" or not address.is_main},
                          {k: v for k, v in address_summary(address).items() if k != "name" or not address.is_main})
     if changed:
+        touch(customer)
         db.session.flush()
         audit.record(customer.organization_id, "address", address.id, "update", changed, customer_id=customer.id)
     return changed
@@ -88,4 +88,5 @@ def delete_address(address):
                  {k: [v, None] for k, v in address_summary(address).items() if v}, customer_id=customer.id)
     customer.addresses.remove(address)
     db.session.delete(address)
+    touch(customer)
     db.session.flush()

@@ -8,7 +8,7 @@ from portal.models import Contact
 from portal.models.customer import EMAIL_PREFERENCES
 from portal.services import audit
 from portal.services.customer_search import index_search_terms
-from portal.services.customers import VersionConflict, require_active
+from portal.services.customers import require_active, touch
 
 CONTACT_COLUMNS = {"firstName": "first_name", "lastName": "last_name", "email": "email", "phone": "phone",
                    "emailPreferences": "email_preferences", "isPrimary": "is_primary"}
@@ -85,6 +85,7 @@ def create_contact(customer, data):
     contact = Contact(customer=customer, is_primary=False,
                       **{CONTACT_COLUMNS[f]: v for f, v in cleaned.items()})
     db.session.add(contact)
+    touch(customer)
     db.session.flush()
     if primary:
         _make_primary(customer, contact)
@@ -97,10 +98,8 @@ def create_contact(customer, data):
     return contact
 
 
-def update_contact(contact, changes, expected_version=None):
+def update_contact(contact, changes):
     """Change a contact; isPrimary true moves the primary flag here."""
-    if expected_version is not None and int(expected_version) != contact.version:
-        raise VersionConflict(contact)
     customer = contact.customer
     require_active(customer)
     errors = Errors()
@@ -113,6 +112,7 @@ def update_contact(contact, changes, expected_version=None):
         setattr(contact, CONTACT_COLUMNS[field], value)
     changed = audit.diff(before, contact_summary(contact))
     if changed:
+        touch(customer)
         db.session.flush()
         if contact.is_primary and ({"email", "isPrimary"} & set(changed)):
             index_search_terms(customer)
@@ -131,6 +131,7 @@ def delete_contact(contact):
                  customer_id=customer.id)
     customer.contacts.remove(contact)
     db.session.delete(contact)
+    touch(customer)
     db.session.flush()
 
 

@@ -1,5 +1,7 @@
 """Customers: the rules of their fields, creation and changes."""
 import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import selectinload
 
 from portal.domain import validation as rules
 from portal.domain.validation import Errors, ValidationFailed
@@ -13,12 +15,27 @@ from portal.models import (
     LegalEntity,
     Organization,
 )
+from portal.models.base import utcnow
 from portal.models.customer import CUSTOMER_TYPES, STATUSES
 from portal.services import audit
 from portal.services.customer_search import index_search_terms
 
 ALIAS_MAX = 128
 DEBTOR_IDENT_MAX = 64
+
+
+def load_customer(organization_id, customer_id, for_update=False):
+    """The organization's customer with its parts, or 404; `for_update` locks its row until the transaction ends,
+    so that edits of one customer (its sections, cards, settings, search terms) run one after another."""
+    if rules.whole_number(customer_id) is None:
+        abort(404, "No such customer.")
+    query = sa.select(Customer).where(Customer.organization_id == organization_id, Customer.id == customer_id) \
+        .options(selectinload(Customer.aliases), selectinload(Customer.addresses), selectinload(Customer.contacts),
+                 selectinload(Customer.payment_methods), selectinload(Customer.property_values),
+                 selectinload(Customer.settings))
+    if for_update:
+        query = query.with_for_update(of=Customer)
+    return db.first_or_404(query, description="No such customer.")
 
 
 # --- rules shared by the New customer form, the API and later edits -------------------------------
@@ -77,14 +94,6 @@ def require_active(customer):
     """Archived customers keep everything but change nothing until restored."""
     if customer.status == "archived":
         raise ValidationFailed({"status": ARCHIVED_READ_ONLY})
-
-
-class VersionConflict(Exception):
-    """The record changed since the client read it; `current` is the record as it is now."""
-
-    def __init__(self, current):
-        super().__init__("The record was changed by someone else.")
-        self.current = current
 
 
 def _vat_rule(organization_id, value, data):
@@ -154,10 +163,14 @@ def clean_new_customer(organization_id, data):
     return cleaned
 
 
-def update_customer(customer, changes, expected_version=None):
+def touch(customer):
+    """Mark the customer changed when one of its parts changed (aliases, addresses, contacts, properties): its row
+    is written, so its version and updatedAt move and every ETag of its representation changes."""
+    customer.updated_at = utcnow()
+
+
+def update_customer(customer, changes):
     """Apply changed customer fields (API names) by the shared rules; audit; return the name diff."""
-    if expected_version is not None and int(expected_version) != customer.version:
-        raise VersionConflict(customer)
     errors = Errors()
     unknown = set(changes) - set(CUSTOMER_FIELD_RULES)
     for name in sorted(unknown):
@@ -190,6 +203,7 @@ def update_customer(customer, changes, expected_version=None):
             setattr(customer, CUSTOMER_COLUMNS[name], value)
     changed = audit.diff(before, customer_summary(customer))
     if changed:
+        touch(customer)
         db.session.flush()
         if {"name", "aliases", "vatId"} & set(changed):
             index_search_terms(customer)

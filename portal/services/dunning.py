@@ -161,12 +161,8 @@ def create_rule(organization_id, data):
     return rule
 
 
-def update_rule(rule, data, expected_version=None):
+def update_rule(rule, data):
     """Replace a rule's fields (PUT semantics); a different `level` moves it on the ladder."""
-    if expected_version is not None and int(expected_version) != rule.version:
-        from portal.services.customers import VersionConflict
-
-        raise VersionConflict(rule)
     cleaned = clean_rule(rule.organization_id, data)
     before = _summary(rule)
     for key, value in cleaned.items():

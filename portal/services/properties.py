@@ -10,7 +10,7 @@ from portal.domain.validation import Errors
 from portal.extensions import db
 from portal.models import PropertyDefinition, PropertyValue
 from portal.services import audit
-from portal.services.customers import require_active
+from portal.services.customers import require_active, touch
 
 PROPERTY_TYPES = ("text", "number", "boolean", "date", "select")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -88,6 +88,7 @@ def set_values(customer, raw_values):
         else:
             customer.property_values.append(PropertyValue(definition=definition, value=value))
     if changes:
+        touch(customer)
         db.session.flush()
         audit.record(customer.organization_id, "properties", customer.id, "update", changes,
                      customer_id=customer.id)

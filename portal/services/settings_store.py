@@ -16,16 +16,16 @@ from portal.models import (
     PaymentMethod,
 )
 from portal.services import audit
-from portal.services.customers import VersionConflict, require_active
+from portal.services.customers import require_active
 
 
 def _layer(row, fields):
     return {f.name: getattr(row, f.column) for f in fields if f.stored} if row is not None else {}
 
 
-def organization_settings(organization_id):
-    """The organization's settings row (created on first use)."""
-    row = db.session.get(OrganizationSettings, organization_id)
+def organization_settings(organization_id, for_update=False):
+    """The organization's settings row (created on first use); `for_update` locks it for a change."""
+    row = db.session.get(OrganizationSettings, organization_id, with_for_update=for_update or None)
     if row is None:
         row = OrganizationSettings(organization_id=organization_id)
         db.session.add(row)
@@ -85,12 +85,10 @@ def _audit_value(value):
     return audit.jsonable(value)
 
 
-def update_customer_settings(customer, changes, expected_version=None):
+def update_customer_settings(customer, changes):
     """Set (or with None reset to inherited) customer settings by their rules; audit; return the field diff."""
     require_active(customer)
     row = customer_settings(customer)
-    if expected_version is not None and int(expected_version) != row.version:
-        raise VersionConflict(row)
     cleaned, errors = rules.clean_layer_values(changes, rules.CUSTOMER_FIELDS)
     if errors:
         raise ValidationFailed(errors)
@@ -124,19 +122,17 @@ def update_customer_settings(customer, changes, expected_version=None):
     return diff
 
 
-def replace_customer_settings(customer, body, expected_version=None):
+def replace_customer_settings(customer, body):
     """PUT: every writable field present (None = inherit); a missing one is named."""
     missing = [f.name for f in SETTING_FIELDS if f.name not in body]
     if missing:
         raise ValidationFailed({name: "Missing: PUT replaces every field (null inherits)." for name in missing})
-    return update_customer_settings(customer, {f.name: body[f.name] for f in SETTING_FIELDS}, expected_version)
+    return update_customer_settings(customer, {f.name: body[f.name] for f in SETTING_FIELDS})
 
 
-def update_organization_settings(organization_id, changes, expected_version=None):
+def update_organization_settings(organization_id, changes):
     """Set (or with None reset to the default) organization settings; audit; return the diff."""
-    row = organization_settings(organization_id)
-    if expected_version is not None and int(expected_version) != row.version:
-        raise VersionConflict(row)
+    row = organization_settings(organization_id, for_update=True)
     cleaned, errors = rules.clean_layer_values(changes, rules.ORGANIZATION_FIELDS)
     if errors:
         raise ValidationFailed(errors)

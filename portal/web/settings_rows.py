@@ -3,8 +3,18 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from wtforms import TextAreaField
+
 from portal.domain import settings as rules
-from portal.domain.settings_fields import GROUPS
+from portal.domain.settings_fields import GROUPS, SETTING_FIELDS
+from portal.domain.validation import ValidationFailed
+from portal.web.inline import (
+    Conflict,
+    Entry,
+    InlineForm,
+    read_state_of,
+    text_fingerprint,
+)
 
 ROWS_TEMPLATE = "settings/_rows.html"
 
@@ -30,6 +40,11 @@ class Row:
     @property
     def display(self):
         return display_value(self.setting, self.effective)
+
+    @property
+    def read_state(self):
+        """What a form for this row reads (the Reset button posts it, like the row's form)."""
+        return read_state_of({"value": text_fingerprint(self.input_value)})
 
     @property
     def input_value(self):
@@ -110,3 +125,78 @@ JSON_EXAMPLES = {
 def json_example(name):
     return json.dumps(JSON_EXAMPLES[name])
 
+
+
+class SettingForm(InlineForm):
+    """One settings row's form: its value as typed (empty inherits); the row's template draws the control."""
+
+    value = TextAreaField("Value")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule_errors = {}
+
+    def add_errors(self, errors):
+        """Keep the rules' messages by field, so that the row names another field a rule involves."""
+        self.rule_errors = dict(errors)
+        self.value.errors = list(errors.values())
+
+
+@dataclass
+class SettingSubject:
+    """One settings row being edited: its owner (a customer, or the organization's id) and its row."""
+
+    owner: object
+    row: Row
+
+    @property
+    def name(self):
+        return self.row.name
+
+
+class SettingRowEntry(Entry):
+    """A settings row, on the customer's Settings tab or the organization's settings page."""
+
+    name = "setting"
+    template = ROWS_TEMPLATE
+    read_block = "setting_row"
+    form_block = "setting_form"
+    labels = {}
+
+    def form_class(self, subject):
+        return SettingForm
+
+    def setup_form(self, form, subject):
+        form.value.label.text = subject.row.setting.label
+        return form
+
+    def initial(self, subject):
+        return {"value": subject.row.input_value}
+
+    def conflict(self, subject, theirs, mine):
+        def shown(field):
+            try:
+                value = parse_input(subject.row.setting, field.data)
+            except ValueError:
+                return field.data
+            return display_value(subject.row.setting, value) if value is not None else "inherited"
+        return Conflict(subject.row.setting.label, shown(theirs), shown(mine))
+
+    def key(self, subject):
+        return f"setting-{subject.name}"
+
+    def value_of(self, subject, form):
+        """The typed value as the rules take it; a message at the row when it cannot be read."""
+        try:
+            return parse_input(subject.row.setting, form.value.data)
+        except ValueError as error:
+            raise ValidationFailed({subject.name: str(error)}) from None
+
+    def row_context(self, subject, form):
+        """What one row's read view and form show."""
+        return {"row": subject.row, "value": form.value.data if form else subject.row.input_value,
+                "errors": form.rule_errors if form else {}, "labels": SETTING_LABELS,
+                "json_example": json_example(subject.name) if subject.row.setting.kind == "json" else ""}
+
+
+SETTING_LABELS = {f.name: f.label for f in SETTING_FIELDS}

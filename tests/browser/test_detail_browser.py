@@ -102,39 +102,87 @@ def test_keyboard_only_editing(sign_in, page, manager, customer):
     assert_no_reload(page)
 
 
-def test_conflict_between_two_browser_tabs(browser, sign_in, page, live_server, htmx_js, manager, customer):
+@pytest.fixture
+def second_browser(browser, live_server, htmx_js):
+    """A second person's browser: its own context (cookies), htmx served like the first's."""
     from portal.config import HTMX_URL
     from tests.conftest import TEST_PASSWORD
 
+    context = browser.new_context(base_url=live_server)
+    context.route(HTMX_URL, lambda route: route.fulfill(body=htmx_js, headers={
+        "content-type": "application/javascript", "access-control-allow-origin": "*"}))
+
+    def open_as(user, path):
+        page = context.new_page()
+        page.goto(f"/login?next={path}")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"**{path}")
+        wait_for_htmx(page)
+        return page
+
+    yield open_as
+    context.close()
+
+
+def test_two_managers_editing_one_section(second_browser, sign_in, page, make, org, manager, customer):
     open_tab(sign_in, page, manager, customer, "overview")
     page.get_by_role("link", name="Edit general").click()
+    expect(page.get_by_label("Name")).to_be_focused()
 
-    other = browser.new_context(base_url=live_server)
-    other.route(HTMX_URL, lambda route: route.fulfill(body=htmx_js, headers={
-        "content-type": "application/javascript", "access-control-allow-origin": "*"}))
-    second = other.new_page()
-    second.goto(f"/login?next=/customers/{customer.id}")
-    second.get_by_label("Email").fill(manager.email)
-    second.get_by_label("Password").fill(TEST_PASSWORD)
-    second.get_by_role("button", name="Sign in").click()
-    second.wait_for_url(f"**/customers/{customer.id}")
-    wait_for_htmx(second)
+    second = second_browser(make.user(org, "manager", email="second@acme.test"), f"/customers/{customer.id}")
     second.get_by_role("link", name="Edit general").click()
+    expect(second.get_by_label("Name")).to_be_focused()
     second.get_by_label("Name").fill("Saved First GmbH")
     second.get_by_role("button", name="Save").click()
     expect(second.locator("#customer-name")).to_have_text("Saved First GmbH")
-    other.close()
 
+    # A different field of the same section: saved, and the other person's name stays.
+    page.get_by_label("Billing currency").select_option("CHF")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#section-general")).to_contain_text("CHF")
+    expect(page.locator("#section-general")).to_contain_text("Saved First GmbH")
+    expect(page.locator("#customer-name")).to_have_text("Saved First GmbH")
+
+    # The same field: the conflict view shows both values, and nothing typed is lost.
+    page.get_by_role("link", name="Edit general").click()
+    expect(page.get_by_label("Name")).to_be_focused()
+    second.get_by_role("link", name="Edit general").click()
+    expect(second.get_by_label("Name")).to_be_focused()
+    second.get_by_label("Name").fill("Second Again GmbH")
+    second.get_by_role("button", name="Save").click()
+    expect(second.locator("#customer-name")).to_have_text("Second Again GmbH")
     page.get_by_label("Name").fill("Mine Later GmbH")
     page.get_by_role("button", name="Save").click()
-    notice = page.get_by_role("alert").filter(has_text="Someone else saved this")
+    notice = page.get_by_role("alert").filter(has_text="Someone else changed this field")
     expect(notice).to_be_visible()
-    expect(notice.get_by_role("row", name=re.compile("Name"))).to_contain_text("Saved First GmbH")
+    expect(notice.get_by_role("row", name=re.compile("Name"))).to_contain_text("Second Again GmbH")
     expect(notice.get_by_role("row", name=re.compile("Name"))).to_contain_text("Mine Later GmbH")
     expect(page.get_by_label("Name")).to_have_value("Mine Later GmbH")
-
     page.get_by_role("button", name="Save").click()  # apply mine, knowingly
     expect(page.locator("#customer-name")).to_have_text("Mine Later GmbH")
+    assert_no_reload(page)
+
+
+def test_two_managers_change_different_settings_rows(second_browser, sign_in, page, make, org, manager, customer):
+    open_tab(sign_in, page, manager, customer, "settings")
+    page.get_by_role("link", name="Change Roll up taxes").click()
+    expect(page.locator("#input-rollUpTaxes")).to_be_focused()
+
+    second = second_browser(make.user(org, "manager", email="second@acme.test"), f"/customers/{customer.id}/settings")
+    second.get_by_role("link", name="Change Roll up discounts").click()
+    expect(second.locator("#input-rollUpDiscounts")).to_be_focused()
+    second.locator("#input-rollUpDiscounts").select_option("true")
+    second.locator("#setting-rollUpDiscounts").get_by_role("button", name="Save").click()
+    expect(second.locator("#setting-rollUpDiscounts")).to_contain_text("Customer-specific Value")
+
+    page.locator("#input-rollUpTaxes").select_option("true")
+    page.locator("#setting-rollUpTaxes").get_by_role("button", name="Save").click()
+    expect(page.locator("#setting-rollUpTaxes")).to_contain_text("Customer-specific Value")
+    expect(page.locator("#setting-rollUpTaxes .value")).to_have_text("On")
+    page.reload()
+    expect(page.locator("#setting-rollUpDiscounts .value")).to_have_text("On")
 
 
 def test_tabs_have_urls_that_survive_reload_and_back(sign_in, page, manager, customer):

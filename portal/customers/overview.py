@@ -1,11 +1,10 @@
-"""The customer overview, CSV export, New customer and the detail page."""
+"""The customer overview, CSV export and New customer."""
 import csv
 import io
 
-import sqlalchemy as sa
 from flask import (
-    Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     request,
@@ -15,21 +14,16 @@ from flask import (
 from flask_login import login_required
 
 from portal.auth import current_org_id, role_required
+from portal.customers import bp
 from portal.customers.forms import NewCustomerForm
+from portal.customers.pages import legal_entities
 from portal.domain import validation as rules
 from portal.domain.validation import ValidationFailed
 from portal.extensions import db
-from portal.models import LegalEntity
 from portal.services import customer_search
 from portal.services import customers as customer_service
-from portal.web.render import is_htmx, redirect_to, render
-
-bp = Blueprint("customers", __name__, url_prefix="/customers")
-
-
-def _legal_entities():
-    return db.session.scalars(sa.select(LegalEntity).where(LegalEntity.organization_id == current_org_id())
-                              .order_by(LegalEntity.name)).all()
+from portal.services.unique_races import once_more_on_unique_race
+from portal.web.render import redirect_to, render, targets
 
 
 @bp.route("")
@@ -40,10 +34,10 @@ def overview():
     page_number = request.args.get("page", "1")
     page = customer_search.overview_page(current_org_id(), flt, rules.whole_number(page_number) or 1,
                                           current_app.config["PAGE_SIZE"])
-    block = "results" if request.headers.get("HX-Target") == "results" else None
+    block = "results" if targets("results") else None
     from portal.services.settings_store import BULK_FIELDS
 
-    return render("customers/overview.html", block, flt=flt, page=page, legal_entities=_legal_entities(),
+    return render("customers/overview.html", block, flt=flt, page=page, legal_entities=legal_entities(),
                   bulk_fields=BULK_FIELDS)
 
 
@@ -108,11 +102,16 @@ def export_csv():
 def new():
     """New customer: a modal over the overview with htmx, a page of its own without."""
     form = NewCustomerForm()
-    form.set_legal_entities(_legal_entities())
-    block = "modal" if is_htmx() and request.method == "GET" else "new_customer_form"
+    form.set_legal_entities(legal_entities())
+    block = "modal" if request.method == "GET" else "new_customer_form"
     if form.validate_on_submit():
-        try:
+        def create():
             customer = customer_service.create_customer(current_org_id(), form.to_api())
+            db.session.flush()
+            return customer
+
+        try:
+            customer = once_more_on_unique_race(create, lambda: abort(409))
         except ValidationFailed as failed:
             db.session.rollback()
             form.add_errors(failed.errors)

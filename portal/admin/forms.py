@@ -1,0 +1,98 @@
+"""Forms of the organization pages: property definitions, overdue rules, email and document templates.
+The rules live in portal.services; these forms render the fields and map input to the services' names."""
+from wtforms import BooleanField, StringField, TextAreaField
+
+from portal.domain import dunning as dunning_domain
+from portal.services.properties import PROPERTY_TYPES
+from portal.web.fields import Select, options
+from portal.web.inline import InlineForm
+
+
+class DefinitionForm(InlineForm):
+    """A customer property definition."""
+
+    key = StringField("Key")
+    label = StringField("Label")
+    type = Select("Type", choices=options((t, t.capitalize()) for t in PROPERTY_TYPES), default="text")
+    options = StringField("Options (select)", render_kw={"placeholder": "comma-separated"})
+    required = BooleanField("Required")
+    FIELD_FOR_ERROR = {"key": "key", "label": "label", "type": "type", "options": "options"}
+
+    @classmethod
+    def initial(cls, definition):
+        return {"key": definition.key, "label": definition.label, "type": definition.type,
+                "options": ", ".join(definition.options or []), "required": definition.required}
+
+    def to_api(self):
+        return {"key": self.key.data, "label": self.label.data, "type": self.type.data,
+                "options": self.options.data, "required": bool(self.required.data)}
+
+
+class RuleForm(InlineForm):
+    """An overdue rule; the fee is typed in the currency the page shows fees in."""
+
+    type = Select("Type", choices=options([("reminder", "Reminder"), ("dunning", "Dunning")]), default="reminder")
+    days_overdue = StringField("Days overdue", render_kw={"inputmode": "numeric"})
+    due_in_days = StringField("Due in days", default="7", render_kw={"inputmode": "numeric"})
+    fee = StringField("Fee", render_kw={"inputmode": "decimal"})
+    email_template = Select("Email template", choices=[])
+    document_template = Select("Document template", choices=[])
+    attach_original_invoice = BooleanField("Attach the original invoice", default=True)
+    send_letter = BooleanField("Also send a letter")
+    is_enabled = BooleanField("Enabled", default=True)
+    FIELD_FOR_ERROR = {"type": "type", "daysOverdue": "days_overdue", "dueInDays": "due_in_days",
+                       "amountInCents": "fee", "emailTemplate": "email_template",
+                       "documentTemplate": "document_template"}
+
+    def set_templates(self, email_templates, document_templates):
+        self.email_template.choices = options([("", "Choose…"), *((str(t.id), t.name) for t in email_templates)])
+        self.document_template.choices = options([("", "None"), *((str(t.id), t.name) for t in document_templates)])
+
+    @classmethod
+    def initial(cls, rule, currency):
+        return {"type": rule.type, "days_overdue": str(rule.days_overdue), "due_in_days": str(rule.due_in_days),
+                "fee": dunning_domain.money_input(rule.amount_in_cents, currency),
+                "email_template": str(rule.email_template_id),
+                "document_template": str(rule.document_template_id or ""),
+                "attach_original_invoice": rule.attach_original_invoice, "send_letter": rule.send_letter,
+                "is_enabled": rule.is_enabled}
+
+    def to_api(self, currency):
+        """The rule in the API's shape, the fee in the currency's minor unit; ValueError names an unreadable fee."""
+        return {"type": self.type.data or "reminder", "daysOverdue": self.days_overdue.data,
+                "dueInDays": self.due_in_days.data, "emailTemplate": self.email_template.data or None,
+                "documentTemplate": self.document_template.data or None,
+                "attachOriginalInvoice": bool(self.attach_original_invoice.data),
+                "sendLetter": bool(self.send_letter.data), "isEnabled": bool(self.is_enabled.data),
+                "amountInCents": dunning_domain.parse_money(self.fee.data, currency)}
+
+
+class EmailTemplateForm(InlineForm):
+    """An email that overdue rules send, with {{placeholders}}."""
+
+    name = StringField("Name")
+    subject = StringField("Subject")
+    body = TextAreaField("Body", render_kw={"rows": 7})
+    FIELD_FOR_ERROR = {"name": "name", "subject": "subject", "body": "body"}
+
+    @classmethod
+    def initial(cls, template):
+        return {"name": template.name, "subject": template.subject, "body": template.body}
+
+    def to_api(self):
+        return {"name": self.name.data, "subject": self.subject.data, "body": self.body.data}
+
+
+class DocumentTemplateForm(InlineForm):
+    """A document (PDF layout) that dunning rules generate."""
+
+    name = StringField("Name")
+    description = TextAreaField("Description", render_kw={"rows": 3})
+    FIELD_FOR_ERROR = {"name": "name", "description": "description"}
+
+    @classmethod
+    def initial(cls, template):
+        return {"name": template.name, "description": template.description}
+
+    def to_api(self):
+        return {"name": self.name.data, "description": self.description.data}

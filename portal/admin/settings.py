@@ -1,0 +1,73 @@
+"""Organization → Billing settings: the organization layer, each row an entry of the inline-edit flow."""
+from flask import abort, url_for
+
+from portal.admin import bp
+from portal.auth import current_org_id, role_required
+from portal.domain import settings as settings_rules
+from portal.domain.settings_fields import INHERITABLE_FIELDS
+from portal.services import settings_store
+from portal.web.inline import register
+from portal.web.render import render
+from portal.web.settings_rows import (
+    Row,
+    SettingRowEntry,
+    SettingSubject,
+    display_value,
+    rows_for,
+)
+
+PAGE = "admin/settings.html"
+
+
+def _page_context(**extra):
+    organization_id = current_org_id()
+    own = settings_store.organization_layer(organization_id)
+    groups = rows_for(settings_rules.resolve(own, {}), own, INHERITABLE_FIELDS,
+                      settings_store.override_counts(organization_id))
+    context = {"scope": "organization", "can_edit": True, "groups": groups, "focus": None, "editing": None,
+               "form": None, "conflict": None, "back_url": url_for("admin.settings")}
+    context.update(extra)
+    return context
+
+
+@bp.route("/settings")
+@role_required("admin")
+def settings():
+    """The organization layer of the billing settings, with how many customers override each field."""
+    return render(PAGE, **_page_context())
+
+
+class OrganizationSettingEntry(SettingRowEntry):
+    """A row of the organization layer: its value for every customer that inherits, or empty for the default."""
+
+    page_template = PAGE
+    role = "admin"
+    read_role = "admin"
+
+    def load(self, for_update=False, name=None):
+        setting = next((f for f in INHERITABLE_FIELDS if f.name == name), None) or abort(404)
+        organization_id = current_org_id()
+        if for_update:
+            settings_store.organization_settings(organization_id, for_update=True)
+        own = settings_store.organization_layer(organization_id)
+        resolved = settings_rules.resolve(own, {})[name]
+        count = settings_store.override_counts(organization_id).get(name)
+        return SettingSubject(organization_id, Row(setting, own.get(name), resolved.value, resolved.source, count))
+
+    def save(self, subject, form):
+        settings_store.update_organization_settings(subject.owner, {subject.name: self.value_of(subject, form)})
+
+    def context(self, subject, form=None, **extra):
+        default = settings_rules.resolve({}, {})[subject.name]
+        return _page_context(**self.row_context(subject, form), form=form,
+                             inherited_display=display_value(subject.row.setting, default.value),
+                             affected=settings_store.inheriting_count(subject.owner, subject.name), **extra)
+
+    def done_url(self, subject):
+        return url_for("admin.settings")
+
+    def show_read(self, subject, status=200, oob=()):
+        return super().show_read(self.load(name=subject.name), status, oob)
+
+
+register(bp, OrganizationSettingEntry(), "/settings/<name>")

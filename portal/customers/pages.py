@@ -1,0 +1,120 @@
+"""What the customer detail page shows: its tabs, and the context each tab needs (no routes here)."""
+import sqlalchemy as sa
+from flask import abort, request, url_for
+from flask_login import current_user
+
+from portal.auth import current_org_id
+from portal.domain import dunning as dunning_domain
+from portal.domain import settings as settings_rules
+from portal.domain.settings_fields import SETTING_FIELDS
+from portal.domain.validation import whole_number
+from portal.extensions import db
+from portal.models import AuditEvent, LegalEntity
+from portal.services import contacts as contact_service
+from portal.services import customers as customer_service
+from portal.services import dunning
+from portal.services import properties as property_service
+from portal.services import settings_store as store
+from portal.services.customer_search import Page
+from portal.web.settings_rows import rows_for
+
+TABS = (
+    ("overview", "Overview"), ("addresses", "Addresses"), ("contacts", "Contacts"), ("properties", "Properties"),
+    ("technical", "Technical details"), ("tax", "Tax"), ("payment-methods", "Payment methods"),
+    ("settings", "Settings"), ("activity", "Activity"),
+)
+TAB_NAMES = {name for name, _label in TABS}
+DETAIL = "customers/detail.html"
+TIMELINE_TEMPLATE = "customers/sections/timeline.html"
+EVENTS_PER_PAGE = 25
+SETTING_LABELS = {f.name: f.label for f in SETTING_FIELDS}
+
+
+def load_customer(customer_id, for_update=False):
+    """The signed-in user's organization's customer with its parts, or 404."""
+    return customer_service.load_customer(current_org_id(), customer_id, for_update=for_update)
+
+
+def legal_entities():
+    """The organization's legal entities, by name."""
+    return db.session.scalars(sa.select(LegalEntity).where(LegalEntity.organization_id == current_org_id())
+                              .order_by(LegalEntity.name)).all()
+
+
+def can_edit(customer):
+    return current_user.can("manager") and customer.status == "active"
+
+
+def require_editable(customer):
+    """403 unless the user may change this customer now (role, and not archived)."""
+    if not can_edit(customer):
+        abort(403, "Archived customers are read-only; restore the customer first.")
+    return customer
+
+
+def tab_url(customer, tab):
+    if tab == "overview":
+        return url_for("customers.detail", customer_id=customer.id)
+    return url_for("customers.tab", customer_id=customer.id, tab=tab)
+
+
+def page_context(customer, tab, **extra):
+    """What every tab of the detail page needs, and what the shown tab needs besides."""
+    context = {"customer": customer, "tab": tab, "tabs": TABS, "can_edit": can_edit(customer),
+               "recipients": contact_service.recipients(customer), "editing": None, "form": None,
+               "focus": None, "conflict": None}
+    if tab == "properties":
+        context["definitions"] = property_service.definitions(customer.organization_id)
+        context["property_values"] = property_service.values_of(customer)
+    if tab == "activity":
+        context["events"] = activity_page(customer)
+    if tab == "settings":
+        context.update(settings_context(customer))
+    if tab == "overview":
+        context.update(effective=settings_rules.effective_values(store.resolve_customer(customer)),
+                       describe_term=settings_rules.describe_term)
+    context.update(extra)
+    return context
+
+
+def activity_page(customer):
+    page = whole_number(request.args.get("page", "1")) or 1
+    query = sa.select(AuditEvent).where(AuditEvent.organization_id == customer.organization_id,
+                                        AuditEvent.customer_id == customer.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(EVENTS_PER_PAGE)
+                              .offset((page - 1) * EVENTS_PER_PAGE)).all()
+    return Page(rows=rows, total=total, page=page, per_page=EVENTS_PER_PAGE)
+
+
+def settings_context(customer):
+    """What the Settings tab shows: every row with its effective value and source, problems, the timeline."""
+    resolved = store.resolve_customer(customer)
+    own = store.customer_layer(customer)
+    return {**timeline_context(customer, resolved), "scope": "customer",
+            "groups": rows_for(resolved, own, SETTING_FIELDS), "effective": settings_rules.effective_values(resolved),
+            "sources": settings_rules.sources(resolved), "attention": store.attention(customer, resolved),
+            "labels": SETTING_LABELS, "describe_term": settings_rules.describe_term}
+
+
+def timeline_context(customer, resolved=None):
+    """The dunning timeline for the invoice date and amount asked for (today and 100.00 by default)."""
+    errors = {}
+    raw_date = request.args.get("invoice_date", "")
+    raw_amount = request.args.get("amount", "")
+    try:
+        invoice_date = dunning_domain.parse_invoice_date(raw_date)
+    except ValueError as error:
+        errors["invoice_date"], invoice_date = str(error), dunning_domain.parse_invoice_date("")
+    try:
+        amount = dunning_domain.parse_money(raw_amount, customer.currency) if raw_amount else \
+            100 * 10 ** dunning_domain.minor_units(customer.currency)
+    except ValueError as error:
+        errors["amount"], amount = str(error), 0
+    result = dunning_domain.timeline(resolved or store.resolve_customer(customer),
+                                     dunning.ladder(customer.organization_id), invoice_date, amount or 0,
+                                     customer.currency)
+    return {"timeline": result, "timeline_errors": errors,
+            "timeline_input": {"invoice_date": raw_date or invoice_date.isoformat(),
+                               "amount": raw_amount or dunning_domain.money_input(amount, customer.currency)},
+            "format_money": dunning_domain.format_money}

@@ -1,0 +1,126 @@
+"""A real multi-worker gunicorn server on the database the session's fixtures migrated."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 40  # seconds until /login answers
+STOP_TIMEOUT = 10  # seconds between terminate and kill
+
+
+class GunicornServer:
+    """`gunicorn wsgi:app` with N workers on a loopback socket this process opened (no port race)."""
+
+    def __init__(self, database_url, log_path, workers=4, worker_class="sync"):
+        self.database_url = database_url
+        self.log_path = log_path
+        self.workers = workers
+        self.worker_class = worker_class
+        self.process = None
+        self.url = None
+
+    def start(self):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(256)
+        port = listener.getsockname()[1]
+        env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": self.database_url,
+               "SECRET_KEY": "reliability-test-secret", "PORTAL_INSECURE_COOKIES": "1",
+               # the sign-in limit counts per address, and every thread signs in from 127.0.0.1
+               "PORTAL_LOGIN_RATE_LIMIT": "10000 per minute", "PYTHONUNBUFFERED": "1"}
+        env.pop("TEST_DATABASE_URL", None)
+        command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
+                   "--worker-class", self.worker_class, "--bind", f"fd://{listener.fileno()}",
+                   "--timeout", "60", "--graceful-timeout", "2", "--chdir", str(ROOT),
+                   "--access-logfile", "-", "--error-logfile", "-", "wsgi:app"]
+        self._log = open(self.log_path, "wb")
+        try:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, pass_fds=(listener.fileno(),))
+        finally:
+            listener.close()  # the server holds its own copy
+        self.url = f"http://127.0.0.1:{port}"
+        began = time.monotonic()
+        self._wait_until_ready()
+        self.startup_seconds = time.monotonic() - began
+        return self
+
+    def _wait_until_ready(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        last = None
+        for _attempt in range(400):  # bounded in count and in time
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                break
+            try:
+                response = requests.get(self.url + "/login", timeout=5)
+                if response.status_code == 200:
+                    return
+                last = response.status_code
+            except requests.RequestException as error:
+                last = error
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not answer /login within {START_TIMEOUT} s (last: {last}):\n"
+                           f"{self.log_tail()}")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(STOP_TIMEOUT)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def log_tail(self, lines=60):
+        """The last lines of the server's log, without access-log lines (for failure messages)."""
+        try:
+            text = Path(self.log_path).read_text(errors="replace")
+        except OSError:
+            return ""
+        kept = [line for line in text.splitlines() if '"GET ' not in line and '"POST ' not in line]
+        return "\n".join(kept[-lines:])
+
+
+@pytest.fixture(scope="module")
+def shared_server(migrated, tmp_path_factory):
+    """One server for the module, started by the first test that asks (after it seeded), stopped at the end.
+
+    Starting four workers costs seconds on two cores; the server keeps no state between requests that the
+    next test's emptied and re-seeded tables would contradict (every thread signs in afresh).
+    """
+    holder = {}
+
+    def start():
+        server = holder.get("server")
+        if server is None:
+            server = GunicornServer(migrated, tmp_path_factory.mktemp("gunicorn") / "gunicorn.log")
+            try:
+                server.start()
+            except BaseException:
+                server.stop()
+                raise
+            holder["server"] = server
+        elif server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n{server.log_tail()}")
+        return server
+
+    yield start
+    if holder:
+        holder["server"].stop()
+
+
+@pytest.fixture
+def portal_server(app, shared_server):
+    """Seed first, then `server = portal_server()`: the running server (started now if it is not yet)."""
+    return shared_server

@@ -1,0 +1,262 @@
+"""The contract of the one inline-edit flow, for every editable thing: read, form, 422 keeps the input, 409 only
+on a field someone else changed, a save of another field succeeds, a post without what it read is refused, the
+plain-form variant, and viewers get 403.
+
+The cases are parametrised over the registered entries: an entry without a case here fails the first test, so a
+new editable thing is covered by adding its case, not by writing its tests again."""
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import DocumentTemplate, EmailTemplate
+from portal.services import addresses, contacts, customers, dunning, properties, settings_store
+from portal.services.demo import ensure_reference_data
+from portal.web.inline import ENTRIES
+from tests.html_forms import forms_in, post_form
+from tests.test_detail import html
+
+
+@dataclass
+class Case:
+    """One editable thing: where its form is, a field to change, what someone else does, a bad value."""
+
+    entry: str  # blueprint.entry name
+    role: str
+    edit_url: Callable  # (world) -> URL of the form
+    field: str  # a form field (as posted) and two values for it
+    mine: str
+    theirs: Callable  # (world) -> None: someone else changes `field` to `their_value` through a service
+    their_value: str
+    stored: Callable  # (world) -> the field's saved value, as text
+    invalid: tuple  # (field, value, message)
+    other_url: Callable = None  # the form of another field (the same form when None)
+    other_field: str = ""
+    other_value: str = ""
+    other_stored: Callable = None
+
+
+class World:
+    """An organization with a customer, property definitions, dunning rules and templates."""
+
+    def __init__(self, make):
+        self.org = make.org("acme")
+        ensure_reference_data(self.org, [("Acme GmbH", "DE", "EUR")])
+        self.customer = make.customer(self.org, name="Flow GmbH", invoiceAddress={"line1": "Weg 1", "city": "Berlin"})
+        properties.create_definition(self.org.id, {"key": "tier", "label": "Tier", "type": "text"})
+        properties.create_definition(self.org.id, {"key": "seats", "label": "Seats", "type": "number"})
+        db.session.commit()
+        self.rule = dunning.ladder(self.org.id)[0]
+        self.email = db.session.scalars(sa.select(EmailTemplate).order_by(EmailTemplate.id)).first()
+        self.document = db.session.scalars(sa.select(DocumentTemplate).order_by(DocumentTemplate.id)).first()
+        self.definition = next(d for d in properties.definitions(self.org.id) if d.key == "tier")
+
+    def fresh(self, record):
+        db.session.expire_all()
+        return db.session.get(type(record), record.id)
+
+    @property
+    def address(self):
+        return self.customer.addresses[0]
+
+    @property
+    def contact(self):
+        return self.customer.contacts[0]
+
+    def setting(self, name):
+        return settings_store.resolve_customer(self.fresh(self.customer))[name].value
+
+    def org_setting(self, name):
+        return settings_store.organization_layer(self.org.id).get(name)
+
+
+def c(w):
+    return f"/customers/{w.customer.id}"
+
+
+CASES = [
+    Case("customers.section", "manager", lambda w: f"{c(w)}/sections/general/edit", "name", "Mine GmbH",
+         lambda w: customers.update_customer(w.customer, {"name": "Their GmbH"}), "Their GmbH",
+         lambda w: w.fresh(w.customer).name, ("name", "", "Name is required."),
+         other_field="currency", other_value="CHF", other_stored=lambda w: w.fresh(w.customer).currency),
+    Case("customers.section", "manager", lambda w: f"{c(w)}/sections/technical/edit", "aliases", "a-1\nmine",
+         lambda w: customers.update_customer(w.customer, {"aliases": ["theirs"]}), "theirs",
+         lambda w: "\n".join(w.fresh(w.customer).alias_values), ("aliases", "dup\ndup", "is listed twice"),
+         other_field="language", other_value="fr", other_stored=lambda w: w.fresh(w.customer).language),
+    Case("customers.section", "manager", lambda w: f"{c(w)}/sections/tax/edit", "tax_rate", "19.00",
+         lambda w: customers.update_customer(w.customer, {"taxRate": "7"}), "7.00",
+         lambda w: f"{w.fresh(w.customer).tax_rate:.2f}", ("tax_rate", "101", "Enter a number from 0.00 to 100.00."),
+         other_field="tax_id", other_value="12/345", other_stored=lambda w: w.fresh(w.customer).tax_id),
+    Case("customers.section", "manager", lambda w: f"{c(w)}/sections/properties/edit", "p_tier", "Gold",
+         lambda w: properties.set_values(w.customer, {"tier": "Silver"}), "Silver",
+         lambda w: properties.values_of(w.fresh(w.customer)).get(w.definition.id, ""),
+         ("p_seats", "many", "Enter a number."),
+         other_field="p_seats", other_value="12",
+         other_stored=lambda w: next(v for k, v in properties.values_of(w.fresh(w.customer)).items()
+                                     if k != w.definition.id and v)),
+    Case("customers.address", "manager", lambda w: f"{c(w)}/addresses/{w.address.id}/edit", "city", "Potsdam",
+         lambda w: addresses.update_address(w.address, {"city": "Hamburg"}), "Hamburg",
+         lambda w: w.fresh(w.address).city, ("country", "", "Country is required."),
+         other_field="line2", other_value="Hof 2", other_stored=lambda w: w.fresh(w.address).line2),
+    Case("customers.contact", "manager", lambda w: f"{c(w)}/contacts/{w.contact.id}/edit", "phone", "+49 1",
+         lambda w: contacts.update_contact(w.contact, {"phone": "+49 2"}), "+49 2",
+         lambda w: w.fresh(w.contact).phone, ("email", "nope", "Not a valid email address"),
+         other_field="first_name", other_value="Grace", other_stored=lambda w: w.fresh(w.contact).first_name),
+    Case("customers.setting", "manager", lambda w: f"{c(w)}/settings/term/edit", "value", "Net7",
+         lambda w: settings_store.update_customer_settings(w.customer, {"term": "Net30"}), "Net30",
+         lambda w: w.setting("term"), ("value", "Net999", "NetN takes N from 0 to 365."),
+         other_url=lambda w: f"{c(w)}/settings/rollUpTaxes/edit", other_field="value", other_value="true",
+         other_stored=lambda w: str(w.setting("rollUpTaxes")).lower()),
+    Case("admin.setting", "admin", lambda w: "/organization/settings/term/edit", "value", "Net21",
+         lambda w: settings_store.update_organization_settings(w.org.id, {"term": "Net45"}), "Net45",
+         lambda w: w.org_setting("term"), ("value", "Soon", "Use NetN"),
+         other_url=lambda w: "/organization/settings/rollUpDiscounts/edit", other_field="value", other_value="true",
+         other_stored=lambda w: str(w.org_setting("rollUpDiscounts")).lower()),
+    Case("admin.rule", "admin", lambda w: f"/organization/dunning/{w.rule.id}/edit?currency=EUR",
+         "rule-{rule}-days_overdue", "9",
+         lambda w: dunning.update_rule(w.rule, {**_rule_api(w.rule), "daysOverdue": 11}), "11",
+         lambda w: str(w.fresh(w.rule).days_overdue), ("rule-{rule}-days_overdue", "0", "above 0"),
+         other_field="rule-{rule}-due_in_days", other_value="12",
+         other_stored=lambda w: str(w.fresh(w.rule).due_in_days)),
+    Case("admin.template", "admin", lambda w: f"/organization/templates/email/{w.email.id}/edit",
+         "email-{email}-subject", "Mine",
+         lambda w: dunning.save_template(type(w.email), w.org.id, {"name": w.email.name, "subject": "Theirs",
+                                                                   "body": w.email.body}, w.email), "Theirs",
+         lambda w: w.fresh(w.email).subject, ("email-{email}-body", "{{nope}}", "Unknown placeholder"),
+         other_field="email-{email}-name", other_value="Renamed", other_stored=lambda w: w.fresh(w.email).name),
+    Case("admin.template", "admin", lambda w: f"/organization/templates/document/{w.document.id}/edit",
+         "document-{document}-description", "Mine",
+         lambda w: dunning.save_template(type(w.document), w.org.id, {"name": w.document.name,
+                                                                      "description": "Theirs"}, w.document),
+         "Theirs", lambda w: w.fresh(w.document).description, ("document-{document}-name", "", "Name is required."),
+         other_field="document-{document}-name", other_value="Renamed",
+         other_stored=lambda w: w.fresh(w.document).name),
+    Case("admin.definition", "admin", lambda w: f"/organization/properties/{w.definition.id}/edit",
+         "definition-{definition}-label", "Mine",
+         lambda w: properties.update_definition(w.definition, {"key": w.definition.key, "label": "Theirs",
+                                                               "type": "text"}),
+         "Theirs", lambda w: w.fresh(w.definition).label,
+         ("definition-{definition}-key", "Not A Key", "Lower-case letters"),
+         other_field="definition-{definition}-key", other_value="tier_2",
+         other_stored=lambda w: w.fresh(w.definition).key),
+]
+
+
+def _rule_api(rule):
+    return {"type": rule.type, "daysOverdue": rule.days_overdue, "dueInDays": rule.due_in_days,
+            "emailTemplate": rule.email_template_id, "documentTemplate": rule.document_template_id,
+            "amountInCents": rule.amount_in_cents, "attachOriginalInvoice": rule.attach_original_invoice,
+            "sendLetter": rule.send_letter, "isEnabled": rule.is_enabled}
+
+
+@pytest.fixture
+def world(make):
+    return World(make)
+
+
+def names(world, case):
+    """The case's field names with the records' ids filled in."""
+    ids = {"rule": world.rule.id, "email": world.email.id, "document": world.document.id,
+           "definition": world.definition.id}
+    return case.field.format(**ids), case.other_field.format(**ids), case.invalid[0].format(**ids)
+
+
+def sign_in(auth, make, world, role):
+    auth.login(make.user(world.org, role, email=f"{role}-{make._n}@flow.test"))
+    return auth
+
+
+def test_every_editable_thing_has_a_case(app):
+    registered = {f"{bp}.{entry.name}" for bp, entry in ENTRIES if entry.__class__.__name__ != "PaymentMethodEntry"}
+    assert registered == {case.entry for case in CASES}
+
+
+@pytest.fixture(params=range(len(CASES)), ids=[f"{case.entry}-{i}" for i, case in enumerate(CASES)])
+def flow(request, auth, make, world):
+    case = CASES[request.param]
+    return case, sign_in(auth, make, world, case.role), world
+
+
+def test_read_and_form_carry_what_they_read(flow):
+    case, user, world = flow
+    response = user.get(case.edit_url(world), htmx=True)
+    assert response.status_code == 200 and "<html" not in html(response)
+    form = post_form(html(response))
+    assert form.read_state
+    read = user.get(form.action.split("?")[0], htmx=True)  # the save URL answers GET with the read view
+    assert read.status_code == 200 and "data-cancel" not in html(read)
+
+
+def test_save_applies_and_answers_the_read_view(flow):
+    case, user, world = flow
+    field, _other, _invalid = names(world, case)
+    response = user.save(case.edit_url(world), {field: case.mine})
+    assert response.status_code == 200, html(response)
+    assert "data-cancel" not in html(response)  # the read view, not the form
+    assert case.stored(world) == case.mine
+
+
+def test_invalid_input_is_422_with_every_typed_value_kept(flow):
+    case, user, world = flow
+    field, _other, invalid = names(world, case)
+    response = user.save(case.edit_url(world), {field: case.mine, invalid: case.invalid[1]})
+    assert response.status_code == 422
+    body = html(response)
+    assert case.invalid[2] in body and 'aria-invalid="true"' in body
+    form = post_form(body)
+    assert form.get(invalid) == case.invalid[1] and (field == invalid or form.get(field) == case.mine)
+    assert case.stored(world) != case.mine
+
+
+def test_a_field_changed_by_someone_else_is_409_with_both_values(flow):
+    case, user, world = flow
+    field, _other, _invalid = names(world, case)
+    form = user.open_form(case.edit_url(world))
+    case.theirs(world)
+    db.session.commit()
+    response = user.submit(form, {field: case.mine})
+    assert response.status_code == 409
+    body = html(response)
+    assert "Now saved" in body and case.their_value.split("\n")[-1] in body and case.mine.split("\n")[-1] in body
+    assert case.stored(world) == case.their_value
+    again = user.submit(post_form(body))  # from the conflict view, the user's value is applied knowingly
+    assert again.status_code == 200 and case.stored(world) == case.mine
+
+
+def test_a_save_of_another_field_succeeds_and_keeps_theirs(flow):
+    case, user, world = flow
+    _field, other, _invalid = names(world, case)
+    form = user.open_form((case.other_url or case.edit_url)(world))
+    case.theirs(world)
+    db.session.commit()
+    response = user.submit(form, {other: case.other_value})
+    assert response.status_code == 200, html(response)
+    assert case.other_stored(world) == case.other_value and case.stored(world) == case.their_value
+
+
+def test_a_post_without_what_it_read_is_refused(flow):
+    case, user, world = flow
+    field, _other, _invalid = names(world, case)
+    response = user.submit(user.open_form(case.edit_url(world)), {field: case.mine}, drop=("read_state",))
+    assert response.status_code == 409 and "did not say what it showed" in html(response)
+    assert case.stored(world) != case.mine
+
+
+def test_without_javascript_the_form_is_a_page_and_a_save_redirects(flow):
+    case, user, world = flow
+    field, _other, _invalid = names(world, case)
+    page = user.get(case.edit_url(world))
+    assert page.status_code == 200 and "<html" in html(page)
+    form = next(f for f in forms_in(html(page)) if f.read_state is not None and "data-cancel" in f.attrs)
+    response = user.submit(form, {field: case.mine}, htmx=False)
+    assert response.status_code == 302 and case.stored(world) == case.mine
+
+
+def test_viewers_get_403(auth, make, world):
+    viewer = sign_in(auth, make, world, "viewer")
+    for case in CASES:
+        url = case.edit_url(world).split("?")[0]
+        assert viewer.get(url, htmx=True).status_code == 403, url
+        assert viewer.post(url.removesuffix("/edit"), {"read_state": "{}"}, htmx=True).status_code == 403, url
