@@ -12,9 +12,16 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import DocumentTemplate, EmailTemplate
-from portal.services import addresses, contacts, customers, dunning, properties, settings_store
+from portal.services import (
+    addresses,
+    contacts,
+    customers,
+    dunning,
+    properties,
+    settings_store,
+)
 from portal.services.demo import ensure_reference_data
-from portal.web.inline import ENTRIES
+from portal.web.inline import ENTRIES, Entry
 from tests.html_forms import forms_in, post_form
 from tests.test_detail import html
 
@@ -169,7 +176,7 @@ def sign_in(auth, make, world, role):
 
 
 def test_every_editable_thing_has_a_case(app):
-    registered = {f"{bp}.{entry.name}" for bp, entry in ENTRIES if entry.__class__.__name__ != "PaymentMethodEntry"}
+    registered = {f"{bp}.{entry.name}" for bp, entry in ENTRIES if isinstance(entry, Entry)}
     assert registered == {case.entry for case in CASES}
 
 
@@ -260,3 +267,97 @@ def test_viewers_get_403(auth, make, world):
         url = case.edit_url(world).split("?")[0]
         assert viewer.get(url, htmx=True).status_code == 403, url
         assert viewer.post(url.removesuffix("/edit"), {"read_state": "{}"}, htmx=True).status_code == 403, url
+
+
+# --- adding: every list that takes new things through a form ---------------------------------------------------
+
+@dataclass
+class NewCase:
+    """A list new things are added to: its empty form, valid input, and one bad value with its message."""
+
+    entry: str
+    role: str
+    new_url: Callable  # (world) -> URL of the empty form
+    valid: dict
+    invalid: tuple  # (field, value, message)
+    count: Callable  # (world) -> how many there are
+
+
+def _count(model, **where):
+    return lambda w: db.session.scalar(sa.select(sa.func.count()).select_from(model).filter_by(**where))
+
+
+NEW_CASES = [
+    NewCase("customers.address", "manager", lambda w: f"{c(w)}/addresses/new?type=shipping",
+            {"name": "Dock", "line1": "Kai 4", "city": "Hamburg"}, ("postal_code", "1" * 21, "At most 20 characters"),
+            lambda w: len(w.fresh(w.customer).addresses)),
+    NewCase("customers.contact", "manager", lambda w: f"{c(w)}/contacts/new",
+            {"first_name": "Grace", "email": "grace@flow.example"}, ("email", "nope", "Not a valid email address"),
+            lambda w: len(w.fresh(w.customer).contacts)),
+    NewCase("customers.payment_method", "manager", lambda w: f"{c(w)}/payment-methods/new",
+            {"type": "card", "label": "Visa •••• 4242"}, ("label", "4242424242424242", "never a full card"),
+            lambda w: len(w.fresh(w.customer).payment_methods)),
+    NewCase("admin.rule", "admin", lambda w: "/organization/dunning/new?currency=EUR",
+            {"new-rule-days_overdue": "20", "new-rule-email_template": "{email}"},
+            ("new-rule-days_overdue", "-1", "above 0"), lambda w: len(dunning.ladder(w.org.id))),
+    NewCase("admin.template", "admin", lambda w: "/organization/templates/email/new",
+            {"new-email-name": "Friendly", "new-email-subject": "Hello {{customer_name}}"},
+            ("new-email-subject", "", "Subject is required."), _count(EmailTemplate)),
+    NewCase("admin.template", "admin", lambda w: "/organization/templates/document/new",
+            {"new-document-name": "Letter"}, ("new-document-name", "", "Name is required."), _count(DocumentTemplate)),
+    NewCase("admin.definition", "admin", lambda w: "/organization/properties/new",
+            {"new-key": "region", "new-label": "Region"}, ("new-key", "Region!", "Lower-case letters"),
+            lambda w: len(properties.definitions(w.org.id))),
+]
+
+
+def test_every_list_that_adds_has_a_case(app):
+    from portal.web.inline import Addable
+
+    assert {f"{bp}.{entry.name}" for bp, entry in ENTRIES if isinstance(entry, Addable)} == \
+        {case.entry for case in NEW_CASES}
+
+
+@pytest.fixture(params=range(len(NEW_CASES)), ids=[f"{case.entry}-{i}" for i, case in enumerate(NEW_CASES)])
+def adding(request, auth, make, world):
+    case = NEW_CASES[request.param]
+    return case, sign_in(auth, make, world, case.role), world
+
+
+def _valid(case, world):
+    return {name: value.format(email=world.email.id) for name, value in case.valid.items()}
+
+
+def test_adding_keeps_the_input_on_422_and_then_adds(adding):
+    case, user, world = adding
+    before = case.count(world)
+    form = user.open_form(case.new_url(world))
+    field, value, message = case.invalid
+    refused = user.submit(form, {**_valid(case, world), field: value})
+    assert refused.status_code == 422 and message in html(refused)
+    kept = post_form(html(refused))
+    assert kept.get(field) == value
+    assert all(kept.get(name) == typed for name, typed in _valid(case, world).items() if name != field)
+    assert case.count(world) == before
+    added = user.submit(kept, {**_valid(case, world)} if field in case.valid else {field: form.get(field) or ""})
+    assert added.status_code == 200, html(added)
+    assert case.count(world) == before + 1
+
+
+def test_adding_without_javascript_redirects(adding):
+    case, user, world = adding
+    before = case.count(world)
+    page = user.get(case.new_url(world))
+    assert page.status_code == 200 and "<html" in html(page)
+    collection = case.new_url(world).split("/new")[0]
+    form = next(f for f in forms_in(html(page)) if f.action == collection)
+    response = user.submit(form, _valid(case, world), htmx=False)
+    assert response.status_code == 302 and case.count(world) == before + 1
+
+
+def test_viewers_cannot_add(auth, make, world):
+    viewer = sign_in(auth, make, world, "viewer")
+    for case in NEW_CASES:
+        url = case.new_url(world).split("?")[0]
+        assert viewer.get(url, htmx=True).status_code == 403, url
+        assert viewer.post(url.removesuffix("/new"), case.valid, htmx=True).status_code == 403, url

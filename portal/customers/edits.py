@@ -19,7 +19,7 @@ from portal.services import contacts as contact_service
 from portal.services import customers as customer_service
 from portal.services import payment_methods as payment_service
 from portal.services import properties as property_service
-from portal.web.inline import CreatableEntry, Entry, register
+from portal.web.inline import Addable, CreatableEntry, Entry, register
 from portal.web.render import done, is_htmx, render
 
 HEADER = (DETAIL, "customer_head")
@@ -222,7 +222,7 @@ CONTACTS = register(bp, ContactEntry(), "/<int:customer_id>/contacts/<int:item_i
 
 # --- payment methods: added through the flow; made default or removed by a button -----------------------------
 
-class PaymentMethodEntry(CreatableEntry):
+class PaymentMethodEntry(Addable):
     """A new payment method (display data only); the list is redrawn after adding."""
 
     name = "payment_method"
@@ -241,6 +241,9 @@ class PaymentMethodEntry(CreatableEntry):
 
     def new_key(self):
         return "payment-new"
+
+    def done_url(self, subject):
+        return tab_url(subject.customer, "payment-methods")
 
     def new_context(self, parent, **extra):
         return page_context(parent, "payment-methods", **extra)

@@ -15,10 +15,10 @@ htmx gets fragments (the entry's blocks, plus out-of-band parts); a plain form p
 the form open (422/409) or a redirect after saving.
 """
 import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from flask import abort, request, url_for
-from flask_login import current_user
+from flask import abort, request
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectMultipleField, TextAreaField
 
@@ -120,33 +120,57 @@ class Conflict:
     mine: str
 
 
-class Entry:
-    """One kind of click-to-edit thing. Subclasses say what it loads, its form and the service that saves it."""
+class Inline(ABC):
+    """What every inline thing has: a name, where its blocks live, its form, and who may change it."""
 
     name = ""  # the endpoint suffix: <blueprint>.<name>, <name>_edit, <name>_save, <name>_new, <name>_create
     template = ""  # where its blocks live
-    read_block = "read"
     form_block = "form"
     page_template = ""  # the whole page it sits on (no-JS and full-page answers)
     role = "manager"  # who may change it
+
+    @abstractmethod
+    def form_class(self, subject):
+        """The form class for this thing (`subject` is None for a new one)."""
+
+    @abstractmethod
+    def done_url(self, subject):
+        """Where a plain form post goes after saving."""
+
+    def setup_form(self, form, subject):
+        """Fill choices that depend on the organization."""
+        return form
+
+    def prefix(self, subject):
+        """A prefix for the form's field names, where an edit form and a new form share a page."""
+        return ""
+
+    def make_form(self, subject, formdata=None, data=None):
+        form = self.form_class(subject)(formdata=formdata, data=data, prefix=self.prefix(subject))
+        return self.setup_form(form, subject)
+
+
+class Entry(Inline):
+    """One kind of click-to-edit thing: what it loads, its form, the service that saves it, where it is shown."""
+
+    read_block = "read"
     read_role = "viewer"  # who may see its read view
 
-    # --- what subclasses provide -------------------------------------------------------------------------
-
+    @abstractmethod
     def load(self, for_update=False, **view_args):
         """The thing being edited, inside the user's organization (404 otherwise); locked for a save."""
-        raise NotImplementedError
 
-    def form_class(self, subject):
-        raise NotImplementedError
-
+    @abstractmethod
     def initial(self, subject):
         """The form's data for the thing as it is saved now."""
-        raise NotImplementedError
 
+    @abstractmethod
     def save(self, subject, form):
         """Apply the form through the service (raises ValidationFailed); the flow commits."""
-        raise NotImplementedError
+
+    @abstractmethod
+    def context(self, subject, **extra):
+        """What the page and the blocks need."""
 
     def key(self, subject):
         """The name the page knows this thing by while it is edited or focused (e.g. "address-5")."""
@@ -156,21 +180,9 @@ class Entry:
         """The template whose blocks show this thing."""
         return self.template
 
-    def context(self, subject, **extra):
-        """What the page and the blocks need."""
-        raise NotImplementedError
-
-    def done_url(self, subject):
-        """Where a plain form post goes after saving."""
-        raise NotImplementedError
-
     def editable(self, subject):
         """403 unless the thing may be changed now (beyond the role, e.g. not archived)."""
         return subject
-
-    def setup_form(self, form, subject):
-        """Fill choices that depend on the organization."""
-        return form
 
     def oob(self, subject):
         """Parts of the page that a save of this thing can change, as (template, block) pairs."""
@@ -187,16 +199,6 @@ class Entry:
         """The answer after a successful save: the read view with out-of-band parts (htmx), or a redirect."""
         return done(self.saved_message(subject), self.done_url(subject),
                     lambda: self.show_read(subject, oob=self.oob(subject)))
-
-    # --- the flow -------------------------------------------------------------------------------------------
-
-    def prefix(self, subject):
-        """A prefix for the form's field names, where an edit form and a new form share a page."""
-        return ""
-
-    def make_form(self, subject, formdata=None, data=None):
-        form = self.form_class(subject)(formdata=formdata, data=data, prefix=self.prefix(subject))
-        return self.setup_form(form, subject)
 
     def current_form(self, subject):
         """The form filled with what is saved now, carrying that as its read state."""
@@ -264,14 +266,26 @@ class Entry:
         return self.saved(subject, posted)
 
 
-class CreatableEntry(Entry):
-    """An entry that also adds new things to a list (addresses, contacts, rules, templates…)."""
+class Addable(Inline):
+    """A list that new things are added to through a form (addresses, contacts, rules, templates…)."""
 
     new_block = None  # the block of the empty form, when it is not the form block
 
+    @abstractmethod
     def load_parent(self, for_update=False, **view_args):
         """What the new thing is added to (the customer, the organization)."""
-        raise NotImplementedError
+
+    @abstractmethod
+    def create(self, parent, form):
+        """Create through the service (raises ValidationFailed); return the new thing."""
+
+    @abstractmethod
+    def new_context(self, parent, **extra):
+        """What the page and the new form's block need."""
+
+    @abstractmethod
+    def created(self, parent, subject):
+        """The answer after creating."""
 
     def new_initial(self, parent):
         return {}
@@ -280,19 +294,8 @@ class CreatableEntry(Entry):
         """403 unless things may be added to the parent now."""
         return parent
 
-    def create(self, parent, form):
-        """Create through the service (raises ValidationFailed); return the new thing."""
-        raise NotImplementedError
-
     def new_key(self):
         return f"{self.name}-new"
-
-    def new_context(self, parent, **extra):
-        raise NotImplementedError
-
-    def created(self, parent, subject):
-        """The answer after creating: by default the read view of the new thing."""
-        return done("Saved.", self.done_url(subject), lambda: self.show_read(subject, oob=self.oob(subject)))
 
     def show_new(self, parent, form, status=200):
         context = self.new_context(parent, editing=self.new_key(), form=form, conflict=None, focus=None)
@@ -323,15 +326,21 @@ class CreatableEntry(Entry):
         return self.created(self.load_parent(**view_args), subject)
 
 
+
+
+class CreatableEntry(Entry, Addable):
+    """An entry whose list also takes new ones."""
+
+
 def register(bp, entry, rule=None, new_rule=None, collection_rule=None):
-    """Give an entry its routes on a blueprint: read, edit and save at `rule`; new and create when it creates."""
+    """Give an entry its routes on a blueprint: read, edit and save at `rule`; new and create when it adds."""
     guard = role_required(entry.role)
-    if rule:
+    if isinstance(entry, Entry):
         reader = role_required(entry.read_role)
         bp.add_url_rule(rule, entry.name, reader(entry.read_view), methods=["GET"])
         bp.add_url_rule(f"{rule}/edit", f"{entry.name}_edit", guard(entry.edit_view), methods=["GET"])
         bp.add_url_rule(rule, f"{entry.name}_save", guard(entry.save_view), methods=["POST"])
-    if new_rule:
+    if isinstance(entry, Addable):
         bp.add_url_rule(new_rule, f"{entry.name}_new", guard(entry.new_view), methods=["GET"])
         bp.add_url_rule(collection_rule, f"{entry.name}_create", guard(entry.create_view), methods=["POST"])
     ENTRIES.append((bp.name, entry))
@@ -339,13 +348,3 @@ def register(bp, entry, rule=None, new_rule=None, collection_rule=None):
 
 
 ENTRIES = []  # every registered entry, for the flow's tests
-
-
-def can_change(role="manager"):
-    return current_user.is_authenticated and current_user.can(role)
-
-
-def entry_url(entry, endpoint_suffix="", **values):
-    """The URL of one of an entry's routes."""
-    blueprint = next(bp for bp, registered in ENTRIES if registered is entry)
-    return url_for(f"{blueprint}.{entry.name}{endpoint_suffix}", **values)
