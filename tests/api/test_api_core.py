@@ -238,6 +238,17 @@ def test_etag_changes_when_a_contact_changes(api, make, org):
     assert api.get(f"/customers/{customer.id}").headers["ETag"] != before
 
 
+def test_an_alias_change_moves_the_etag_and_the_version(api, make, org):
+    customer = make.customer(org, aliases=["crm-1"])
+    before = api.get(f"/customers/{customer.id}")
+    changed = api.patch(f"/customers/{customer.id}", {"aliases": ["crm-1", "erp-2"]},
+                        headers={"If-Match": before.headers["ETag"]})
+    assert changed.status_code == 200 and changed.json["version"] == before.json["version"] + 1
+    assert changed.headers["ETag"] != before.headers["ETag"]
+    stale = api.patch(f"/customers/{customer.id}", {"aliases": ["crm-1"]}, headers={"If-Match": before.headers["ETag"]})
+    assert stale.status_code == 412 and api.get(f"/customers/{customer.id}").json["aliases"] == ["crm-1", "erp-2"]
+
+
 def test_of_concurrent_patches_with_one_if_match_exactly_one_wins(app, org, make):
     customer_id = make.customer(org, name="Contested").id  # threads have no app context to load it
     secret = token_for(org)
