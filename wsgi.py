@@ -1,4 +1,6 @@
 """WSGI entry point: ``gunicorn wsgi:app``."""
-from portal import create_app
+from portal import NO_SECRET_KEY, create_app
 
 app = create_app()
+if not app.config.get("SECRET_KEY"):
+    raise RuntimeError(NO_SECRET_KEY)

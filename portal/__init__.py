@@ -5,6 +5,16 @@ from flask import Flask
 
 from portal.config import CONFIGS, INSTANCE_DIR
 
+NO_SECRET_KEY = ("This portal has no SECRET_KEY, so it cannot sign sessions. Set SECRET_KEY to a long random value "
+                 "(or run `make run`, which uses the development configuration).")
+
+
+def _no_secret_key():
+    # Plain text: every page of the portal signs (sessions, CSRF), so none can be rendered.
+    from flask import Response
+
+    return Response(NO_SECRET_KEY, status=503, mimetype="text/plain")
+
 
 def create_app(config_name=None, **overrides):
     """Create the app: configuration, extensions, blueprints and hooks."""
@@ -15,7 +25,8 @@ def create_app(config_name=None, **overrides):
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set outside development and tests")
+        # The CLI signs nothing and runs without it; serving refuses (wsgi.py) or explains (below).
+        app.before_request(_no_secret_key)
     os.makedirs(app.instance_path, exist_ok=True)
 
     from portal import cli, db_setup, errors, security

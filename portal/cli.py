@@ -77,8 +77,9 @@ def init_app(app):
             raise click.UsageError("The password needs at least 10 characters.")
         if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
             raise click.UsageError(f"A user with email {email} exists already.")
-        db.session.add(User(organization_id=organization.id, email=email, role=role, name=name,
-                            password_hash=hash_password(password)))
+        from portal.services.demo import ensure_user
+
+        ensure_user(organization, email, role, name, hash_password(password))
         db.session.commit()
         click.echo(f"Created {role} {email} in {organization.name}.")
 

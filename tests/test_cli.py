@@ -59,3 +59,40 @@ def test_create_api_token_prints_it_once_and_stores_the_hash(runner, org):
     token = db.session.scalar(sa.select(ApiToken))
     assert token.token_hash == hash_token(secret) and token.read_only
     assert secret not in (token.token_hash + token.prefix)
+
+
+def test_cli_writes_leave_audit_events_by_the_command_line(runner):
+    from portal.models import AuditEvent
+
+    assert runner.invoke(args=["create-org", "--name", "Initech", "--slug", "initech"]).exit_code == 0
+    assert runner.invoke(args=["create-user", "--org", "initech", "--email", "boss@initech.example",
+                               "--password", "a long password", "--role", "admin"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo", "--customers", "3", "--org", "initech"]).exit_code == 0
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity.in_(["organization", "user"]))
+                                .order_by(AuditEvent.id)).all()
+    assert [(e.entity, e.action) for e in events] == [("organization", "create"), ("user", "create"),
+                                                      ("organization", "seed")]
+    assert {e.actor_type for e in events} == {"cli"} and events[1].changes["email"] == [None, "boss@initech.example"]
+    assert events[2].changes == {"demoCustomersAdded": [None, 3]}
+
+
+def test_commands_run_without_a_secret_key_and_serving_explains_it(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    flask = str(Path(sys.executable).with_name("flask"))
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "PORTAL_ENV", "FLASK_DEBUG")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    for args in (["db", "upgrade"], ["create-org", "--name", "Initech", "--slug", "initech"],
+                 ["create-api-token", "--org", "initech", "--name", "CRM"]):
+        done = subprocess.run([flask, "--app", "portal", *args], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("cp_")
+
+    from portal import create_app
+
+    app = create_app("production", SECRET_KEY=None, SQLALCHEMY_DATABASE_URI=env["DATABASE_URL"])
+    response = app.test_client().get("/login")
+    assert response.status_code == 503 and "SECRET_KEY" in response.get_data(as_text=True)

@@ -24,6 +24,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
+from portal.services import audit
 from portal.services.customer_search import search_terms
 from portal.services.customers import (
     account_number_for,
@@ -71,14 +72,18 @@ def ensure_organization(slug, name):
         db.session.add(organization)
         db.session.flush()
         db.session.add(OrganizationSettings(organization_id=organization.id))
+        audit.record(organization.id, "organization", organization.id, "create",
+                     {"name": [None, name], "slug": [None, slug]})
     return organization
 
 
 def ensure_user(organization, email, role, name, password_hash):
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
-        db.session.add(User(organization_id=organization.id, email=email, role=role, name=name,
-                            password_hash=password_hash))
+        user = User(organization_id=organization.id, email=email, role=role, name=name, password_hash=password_hash)
+        db.session.add(user)
+        db.session.flush()
+        audit.record(organization.id, "user", user.id, "create", {"email": [None, email], "role": [None, role]})
     return email
 
 
@@ -239,6 +244,7 @@ def seed_demo(customers=200, organization_slug=None, hash_password=None):
             raise LookupError(f"No organization with slug '{organization_slug}'.")
         ensure_reference_data(organization, [(organization.name, "DE", "EUR")])
         added = seed_customers(organization, customers)
+        _record_seed(organization, added)
         return logins, {organization.slug: added}
     password_hash = hash_password(DEMO_PASSWORD)
     added = {}
@@ -250,4 +256,11 @@ def seed_demo(customers=200, organization_slug=None, hash_password=None):
             logins.append((email, DEMO_PASSWORD, role, name))
         ensure_reference_data(organization, legal_entities)
         added[slug] = seed_customers(organization, customers)
+        _record_seed(organization, added[slug])
     return logins, added
+
+
+def _record_seed(organization, added):
+    # Demo customers are inserted in bulk: one event says how many came, and from where.
+    if added:
+        audit.record(organization.id, "organization", organization.id, "seed", {"demoCustomersAdded": [None, added]})
