@@ -67,18 +67,32 @@ def test_security_headers_and_cookie_flags(auth, manager):
     csp = page.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp
     assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
-    assert "script-src 'self' https://cdn.jsdelivr.net" in csp
+    assert "script-src 'self' https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js;" in csp  # that file only
+    assert "Strict-Transport-Security" not in page.headers  # the test configuration serves plain HTTP
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert page.headers["Referrer-Policy"] == "same-origin"
     assert "HX-Request" in page.headers["Vary"]
 
 
-def test_production_requires_a_secret_key(migrated, monkeypatch):
+def test_production_without_a_secret_key_refuses_to_serve(migrated, monkeypatch):
     from portal.config import Config
 
     monkeypatch.setattr(Config, "SECRET_KEY", None)
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app("production", SQLALCHEMY_DATABASE_URI=migrated)
+    app = create_app("production", SQLALCHEMY_DATABASE_URI=migrated)
+    response = app.test_client().get("/login")
+    assert response.status_code == 503 and "SECRET_KEY" in response.get_data(as_text=True)
+
+
+def test_production_sends_hsts_and_explains_plain_http_at_sign_in(migrated):
+    app = create_app("production", SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI=migrated)
+    client = app.test_client()
+    plain = client.get("/login")
+    assert plain.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "signing in cannot work" in plain.get_data(as_text=True)
+    secure = client.get("/login", base_url="https://portal.example")
+    assert "signing in cannot work" not in secure.get_data(as_text=True)
+    proxied = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "signing in cannot work" not in proxied.get_data(as_text=True)
 
 
 def test_production_cookies_are_secure():

@@ -17,6 +17,7 @@ from portal.auth import DUMMY_HASH, check_password
 from portal.auth.forms import LoginForm
 from portal.extensions import csrf, db, limiter
 from portal.models import User
+from portal.security import insecure_transport
 
 bp = Blueprint("auth", __name__)
 
@@ -53,8 +54,8 @@ def login():
             flash(f"Signed in as {user.email} ({user.role}) in {user.organization.name}.", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("customers.overview"))
         form.password.errors.append("Email or password is wrong.")
-        return render_template("auth/login.html", form=form), 422
-    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+        return render_template("auth/login.html", form=form, insecure=insecure_transport()), 422
+    return render_template("auth/login.html", form=form, insecure=insecure_transport()), 422 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
