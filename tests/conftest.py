@@ -5,7 +5,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import has_app_context
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 
 from portal import create_app
@@ -68,6 +68,8 @@ class IsolatedClient(FlaskClient):
         shared = has_app_context()  # not in a test's worker threads
         if shared:
             db.session.rollback()
+            for cached in ("_login_user", "csrf_token"):  # Flask-Login and Flask-WTF cache per request in g
+                g.pop(cached, None)
         try:
             return super().open(*args, **kwargs)
         finally:

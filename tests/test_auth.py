@@ -2,6 +2,7 @@
 import pytest
 
 from portal import create_app
+from portal.extensions import db
 from tests.conftest import TEST_PASSWORD
 
 
@@ -132,3 +133,52 @@ def test_sign_in_without_csrf_token_is_refused(client, manager):
     response = client.post("/login", data={"email": manager.email, "password": TEST_PASSWORD})
     assert response.status_code == 422
     assert "The form expired" in response.get_data(as_text=True)
+
+
+# --- sessions end on the server ---------------------------------------------------------------------------
+
+def _cookie(client):
+    return client.get_cookie("session").value
+
+
+def test_logout_ends_the_session_on_the_server(app, auth, manager):
+    auth.login(manager)
+    old = _cookie(auth.client)
+    assert auth.get("/customers").status_code == 200
+    auth.post("/logout")
+    replay = app.test_client()
+    replay.set_cookie("session", old)  # the cookie from before the logout, kept by an attacker
+    response = replay.get("/customers")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_sign_out_everywhere_ends_the_other_browsers_too(app, make, org, manager):
+    from tests.conftest import Auth
+
+    first, second = Auth(app.test_client()), Auth(app.test_client())
+    first.login(manager)
+    second.login(manager)
+    assert second.get("/customers").status_code == 200
+    first.post("/logout-everywhere")
+    assert second.get("/customers").status_code == 302
+    assert first.get("/customers").status_code == 302
+
+
+def test_ending_a_users_sessions_signs_them_out(app, auth, manager):
+    from portal.services import sessions
+
+    auth.login(manager)
+    sessions.end_all(manager.id)
+    db.session.commit()
+    assert auth.get("/customers").status_code == 302
+
+
+def test_a_cookie_for_another_users_session_signs_no_one_in(app, make, org, manager):
+    from tests.conftest import Auth
+
+    other = make.user(org, "admin")
+    mine = Auth(app.test_client())
+    mine.login(manager)
+    with mine.client.session_transaction() as state:
+        state["_user_id"] = str(other.id)  # a forged user id next to my session token (signed with a leaked key)
+    assert mine.get("/customers").status_code == 302

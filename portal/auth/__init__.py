@@ -57,10 +57,15 @@ def get_in_org_or_404(model, object_id, organization_id=None, for_update=False):
     return db.first_or_404(query.with_for_update(of=model) if for_update else query)
 
 
+SESSION_KEY = "sid"  # the cookie's name for the server-side session
+
+
 def init_login(app):
-    """Flask-Login: load users by id."""
+    """Flask-Login: a user is signed in while the session the cookie names lives on the server."""
+    from flask import session
+
     from portal.extensions import login_manager
-    from portal.models import User
+    from portal.services import sessions
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -69,4 +74,4 @@ def init_login(app):
     @login_manager.user_loader
     def load_user(user_id):
         user_id = whole_number(str(user_id))
-        return db.session.get(User, user_id) if user_id is not None else None
+        return sessions.user_for(user_id, session.get(SESSION_KEY)) if user_id is not None else None

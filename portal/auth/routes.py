@@ -9,15 +9,17 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import DUMMY_HASH, check_password
+from portal.auth import DUMMY_HASH, SESSION_KEY, check_password
 from portal.auth.forms import LoginForm
 from portal.extensions import csrf, db, limiter
 from portal.models import User
 from portal.security import insecure_transport
+from portal.services import sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -50,7 +52,14 @@ def login():
         user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == form.email.data.lower()))
         valid = check_password(user.password_hash if user else DUMMY_HASH, form.password.data)
         if user and valid and user.is_active:
+            user_id = user.id
+            # End the read before writing: on SQLite a read that turns into a write cannot wait for the lock.
+            db.session.rollback()
+            token = sessions.start(user_id)
+            db.session.commit()
+            user = db.session.get(User, user_id)
             login_user(user)
+            session[SESSION_KEY] = token
             flash(f"Signed in as {user.email} ({user.role}) in {user.organization.name}.", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("customers.overview"))
         form.password.errors.append("Email or password is wrong.")
@@ -61,7 +70,21 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out: this browser's session ends on the server, so its cookie signs no one in any more."""
+    sessions.end(session.pop(SESSION_KEY, None))
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """Sign out on every browser and device."""
+    sessions.end_all(current_user.id)
+    db.session.commit()
+    session.pop(SESSION_KEY, None)
+    logout_user()
+    flash("You are signed out everywhere.", "info")
     return redirect(url_for("auth.login"))

@@ -20,11 +20,12 @@ from portal.models.organization import (
     OverdueRule,
     PropertyDefinition,
     User,
+    UserSession,
 )
 
 __all__ = [
     "Address", "ApiToken", "AuditEvent", "Contact", "Customer", "CustomerAlias", "CustomerSearchTerm",
     "CustomerSettings", "DocumentTemplate", "EmailTemplate", "IdempotencyRecord", "LegalEntity",
     "Organization", "OrganizationSettings", "OverdueRule", "PaymentMethod", "PropertyDefinition",
-    "PropertyValue", "User",
+    "PropertyValue", "User", "UserSession",
 ]

@@ -46,6 +46,16 @@ class User(UserMixin, db.Model):
         return self.name or self.email
 
 
+class UserSession(db.Model):
+    """A signed-in browser: the cookie carries its token, only the token's SHA-256 is stored. Deleting the row
+    ends the session on the server, whatever the cookie says."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = created_at_column()
+
+
 class ApiToken(db.Model):
     """A bearer token for the JSON API; only its SHA-256 hash is stored."""
 

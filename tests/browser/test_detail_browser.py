@@ -126,12 +126,18 @@ def second_browser(browser, live_server, htmx_js):
     context.close()
 
 
-def test_two_managers_editing_one_section(second_browser, sign_in, page, make, org, manager, customer):
+@pytest.fixture
+def colleague(make, org):
+    """A second account manager (made before anyone signs in: the test's own session must not write later)."""
+    return make.user(org, "manager", email="second@acme.test")
+
+
+def test_two_managers_editing_one_section(second_browser, sign_in, page, colleague, manager, customer):
     open_tab(sign_in, page, manager, customer, "overview")
     page.get_by_role("link", name="Edit general").click()
     expect(page.get_by_label("Name")).to_be_focused()
 
-    second = second_browser(make.user(org, "manager", email="second@acme.test"), f"/customers/{customer.id}")
+    second = second_browser(colleague, f"/customers/{customer.id}")
     second.get_by_role("link", name="Edit general").click()
     expect(second.get_by_label("Name")).to_be_focused()
     second.get_by_label("Name").fill("Saved First GmbH")
@@ -165,12 +171,12 @@ def test_two_managers_editing_one_section(second_browser, sign_in, page, make, o
     assert_no_reload(page)
 
 
-def test_two_managers_change_different_settings_rows(second_browser, sign_in, page, make, org, manager, customer):
+def test_two_managers_change_different_settings_rows(second_browser, sign_in, page, colleague, manager, customer):
     open_tab(sign_in, page, manager, customer, "settings")
     page.get_by_role("link", name="Change Roll up taxes").click()
     expect(page.locator("#input-rollUpTaxes")).to_be_focused()
 
-    second = second_browser(make.user(org, "manager", email="second@acme.test"), f"/customers/{customer.id}/settings")
+    second = second_browser(colleague, f"/customers/{customer.id}/settings")
     second.get_by_role("link", name="Change Roll up discounts").click()
     expect(second.locator("#input-rollUpDiscounts")).to_be_focused()
     second.locator("#input-rollUpDiscounts").select_option("true")
