@@ -13,11 +13,16 @@
       dialog.addEventListener("close", function () { dialog.remove(); });
     }
     // After a failed save the first invalid field takes the focus, else the form's first field or the Edit button.
-    var focus = target.querySelector && (target.querySelector('[aria-invalid="true"]') ||
-      target.querySelector("[autofocus]") ||
+    var focus = target.querySelector && (target.querySelector("[autofocus]") ||
       target.querySelector("[data-focus]"));
     if (!focus && target.matches && target.matches("[data-focus]")) focus = target;
     if (focus) focus.focus();
+  });
+  // After a failed save, the first invalid field takes the focus (htmx has focused [autofocus] by then).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var elt = event.detail.elt;
+    var invalid = elt && elt.querySelector && elt.querySelector('[aria-invalid="true"]');
+    if (invalid && elt.isConnected) invalid.focus();
   });
   document.addEventListener("click", function (event) {
     var close = event.target.closest(".close-dialog");
@@ -39,7 +44,7 @@
   document.addEventListener("htmx:responseError", function (event) {
     var toast = document.getElementById("error-toast");
     var status = event.detail.xhr.status;
-    toast.textContent = status === 403 ? "Your role does not allow this change." :
+    toast.textContent = status === 403 ? "This change is not allowed (your role, or the customer is archived)." :
       status === 404 ? "This record no longer exists." :
       status === 429 ? "Too many requests; wait a moment." :
       "Something went wrong (" + status + "). Nothing was saved.";

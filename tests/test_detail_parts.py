@@ -223,3 +223,46 @@ def test_payment_method_labels_never_hold_card_numbers(as_manager, customer):
                                {"type": "card", "label": "4242424242424242"}, htmx=True)
     assert response.status_code == 422 and "never a full card" in html(response)
     assert db.session.scalar(sa.select(sa.func.count(PaymentMethod.id))) == 0
+
+
+# --- found by trying it as two account managers ---------------------------------------------------------------
+
+def test_ticks_sent_in_screen_order_are_no_change(as_manager, customer):
+    contact = customer.primary_contact
+    first = as_manager.open_form(card_url(customer, "contacts", contact))
+    second = as_manager.open_form(card_url(customer, "contacts", contact))
+    assert as_manager.submit(first, {"email_preferences": ["billing", "legal"]}).status_code == 200
+    # The browser sends the ticks in screen order (billing, legal, updates); the form read them in stored order.
+    response = as_manager.submit(second, {"phone": "+49 30 1", "email_preferences": ["billing", "legal", "updates"]})
+    assert response.status_code == 200, html(response)  # only the phone was changed: no conflict
+    db.session.expire_all()
+    saved = db.session.get(Contact, contact.id)
+    assert saved.phone == "+49 30 1" and saved.email_preferences == ["billing", "legal"]  # the other change stays
+
+
+def test_a_value_whose_option_was_removed_survives_a_save_of_another_property(as_manager, customer, definitions):
+    from portal.services.properties import definitions as all_definitions
+    from portal.services.properties import set_values, update_definition
+
+    set_values(customer, {"industry": "Retail"})
+    industry = next(d for d in all_definitions(customer.organization_id) if d.key == "industry")
+    update_definition(industry, {"key": "industry", "label": "Industry", "type": "select", "options": ["Software"],
+                                 "required": True})
+    db.session.commit()
+    form = as_manager.open_form(f"/customers/{customer.id}/sections/properties/edit")
+    assert form.get("p_industry") == "Retail"  # still shown, marked as no longer an option
+    response = as_manager.submit(form, {"p_employees": "12"})
+    assert response.status_code == 200, html(response)
+    db.session.expire_all()
+    values = {v.definition.key: v.value for v in db.session.get(Customer, customer.id).property_values}
+    assert values == {"industry": "Retail", "employees": "12"}
+
+
+def test_a_payment_method_can_be_added_after_an_error(as_manager, customer):
+    form = as_manager.open_form(f"/customers/{customer.id}/payment-methods/new")
+    refused = as_manager.submit(form, {"label": ""})
+    assert refused.status_code == 422
+    body = html(refused)
+    assert body.lstrip().startswith('<section class="card section" id="payment-list"') and "Label is required." in body
+    added = as_manager.submit(post_form(body, "/payment-methods"), {"label": "Visa •••• 4242"})
+    assert added.status_code == 200 and "Visa •••• 4242" in html(added)

@@ -162,3 +162,20 @@ def test_timeline_on_the_settings_tab_follows_the_settings(as_admin, make, org):
     assert "Level 1" not in exempt and "dunning exempt (Customer-specific Value)" in exempt
     bad = as_admin.get(f"/customers/{customer.id}/dunning-timeline?invoice_date=soon&amount=x", htmx=True)
     assert bad.status_code == 422 and "A date as YYYY-MM-DD." in html(bad)
+
+
+def test_a_rule_form_reports_every_error_at_once(as_admin, org):
+    rule = db.session.scalars(sa.select(OverdueRule).order_by(OverdueRule.level)).first()
+    response = as_admin.save(f"/organization/dunning/{rule.id}/edit?currency=EUR",
+                             {f"rule-{rule.id}-days_overdue": "abc", f"rule-{rule.id}-fee": "5.001"})
+    assert response.status_code == 422
+    assert "Days overdue must be a whole number above 0." in html(response) and "EUR has 2 decimals." in html(response)
+
+
+def test_moving_a_rule_from_an_old_page_shows_the_ladder_as_it_is(as_admin, org):
+    first, second = db.session.scalars(sa.select(OverdueRule).order_by(OverdueRule.level)).all()
+    as_admin.post(f"/organization/dunning/{second.id}/up", htmx=True)  # someone else reordered
+    stale = as_admin.post(f"/organization/dunning/{second.id}/up", htmx=True)  # from a page that showed level 2
+    body = html(stale)
+    assert stale.status_code == 409 and body.lstrip().startswith('<section class="card" id="ladder"')
+    assert "already at the top" in body and levels() == [(1, "dunning", 7), (2, "reminder", 5)]

@@ -223,7 +223,7 @@ def test_default_payment_method_row_names_the_method(as_manager, customer):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("term", "thirty days", "Use NetN"), ("autoCollect", "no", "Choose On, Off or inherit."),
+    ("term", "thirty days", "Use NetN"), ("autoCollect", "maybe", "Choose On, Off or inherit."),
     ("customerGracePeriod", "-3", "0 or more"),
 ])
 def test_bulk_review_checks_the_value_and_shows_the_error_in_the_dialog(as_manager, make, org, field, value, message):

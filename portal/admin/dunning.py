@@ -1,7 +1,7 @@
 """Organization → Dunning: the overdue-rule ladder and the email and document templates. Each rule and each
 template is an entry of the inline-edit flow; reorder, enable/disable and delete are buttons on the ladder."""
 import sqlalchemy as sa
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 
 from portal.admin import bp
 from portal.admin.forms import DocumentTemplateForm, EmailTemplateForm, RuleForm
@@ -84,17 +84,25 @@ class RuleEntry(CreatableEntry):
     def initial(self, subject):
         return RuleForm.initial(subject, _currency())
 
-    def _data(self, form):
+    def _with_fee(self, form, apply):
+        """Run `apply(data)`; an unreadable fee is reported together with the rule's other errors, not alone."""
         try:
-            return form.to_api(_currency())
+            data, fee_error = form.to_api(_currency()), {}
         except ValueError as error:
-            raise ValidationFailed({"amountInCents": str(error)}) from None
+            data, fee_error = form.to_api(_currency(), fee=None), {"amountInCents": str(error)}
+        try:
+            result = apply(data)
+        except ValidationFailed as failed:
+            raise ValidationFailed({**failed.errors, **fee_error}) from None
+        if fee_error:
+            raise ValidationFailed(fee_error)
+        return result
 
     def save(self, subject, form):
-        dunning.update_rule(subject, {**self._data(form), "level": subject.level})
+        self._with_fee(form, lambda data: dunning.update_rule(subject, {**data, "level": subject.level}))
 
     def create(self, parent, form):
-        return dunning.create_rule(parent, self._data(form))
+        return self._with_fee(form, lambda data: dunning.create_rule(parent, data))
 
     def key(self, subject):
         return f"rule-{subject.id}"
@@ -138,7 +146,10 @@ def overdue_rule_action(rule_id, action):
     else:
         target = level - 1 if action == "up" else level + 1
         if not 1 <= target <= len(dunning.ladder(current_org_id())):
-            abort(422, "That rule is already at the end of the ladder.")
+            # The page was older than the ladder (someone reordered it meanwhile): show the ladder as it is now.
+            flash(f"Level {level} is already at the {'top' if action == 'up' else 'bottom'}; the ladder is shown "
+                  "as it is now.", "error")
+            return done(None, url_for("admin.dunning_rules", currency=_currency()), lambda: _ladder(status=409))
         dunning.move_rule(rule, target)
         message = f"Moved to level {target}."
     db.session.commit()

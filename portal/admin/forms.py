@@ -57,14 +57,15 @@ class RuleForm(InlineForm):
                 "attach_original_invoice": rule.attach_original_invoice, "send_letter": rule.send_letter,
                 "is_enabled": rule.is_enabled}
 
-    def to_api(self, currency):
-        """The rule in the API's shape, the fee in the currency's minor unit; ValueError names an unreadable fee."""
+    def to_api(self, currency, fee="typed"):
+        """The rule in the API's shape, the fee in the currency's minor unit (ValueError when unreadable);
+        `fee=None` leaves the fee out, to check the rest."""
         return {"type": self.type.data or "reminder", "daysOverdue": self.days_overdue.data,
                 "dueInDays": self.due_in_days.data, "emailTemplate": self.email_template.data or None,
                 "documentTemplate": self.document_template.data or None,
                 "attachOriginalInvoice": bool(self.attach_original_invoice.data),
                 "sendLetter": bool(self.send_letter.data), "isEnabled": bool(self.is_enabled.data),
-                "amountInCents": dunning_domain.parse_money(self.fee.data, currency)}
+                "amountInCents": dunning_domain.parse_money(self.fee.data, currency) if fee == "typed" else None}
 
 
 class EmailTemplateForm(InlineForm):

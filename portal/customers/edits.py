@@ -65,6 +65,8 @@ class SectionEntry(Entry):
     def setup_form(self, form, subject):
         if isinstance(form, forms.GeneralForm):
             form.set_legal_entities(legal_entities())
+        if subject.name == "properties":
+            form.keep_retired_options()
         return form
 
     def initial(self, subject):
@@ -253,6 +255,13 @@ class PaymentMethodEntry(Addable):
 
     def created(self, parent, subject):
         return payment_list(parent, focus=f"payment-{subject.id}")
+
+    def show_new(self, parent, form, status=200):
+        if request.method == "GET":  # the Add button asked for the form in its place
+            return super().show_new(parent, form, status)
+        # After an error the whole list comes back with the form open: the form posts into the list.
+        return render(DETAIL, "payment_list", fragment_template=self.template, status=status,
+                      **self.new_context(parent, editing=self.new_key(), form=form, conflict=None, focus=None))
 
 
 def payment_list(customer, focus=None, message="Saved."):

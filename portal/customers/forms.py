@@ -238,6 +238,14 @@ def properties_form(definitions):
         def to_api(self):
             return {d.key: self[f"p_{d.key}"].data for d in definitions}
 
+        def keep_retired_options(self):
+            """A value whose option an admin removed stays shown and selected, so that saving other properties
+            does not wipe it; choosing another value replaces it."""
+            for definition in definitions:
+                field = self[f"p_{definition.key}"]
+                if definition.type == "select" and field.data and field.data not in definition.options:
+                    field.choices = [*field.choices, *options([(field.data, f"{field.data} (no longer an option)")])]
+
     for definition in definitions:
         label = definition.label
         marks = [RequiredMark()] if definition.required else []

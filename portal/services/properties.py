@@ -68,10 +68,14 @@ def set_values(customer, raw_values):
     for key in raw_values:
         if key not in defs:
             errors[key] = "Unknown property."
-    cleaned = {key: errors.check(key, clean_value, d, raw_values.get(key)) for key, d in defs.items()
-               if key in raw_values or d.required}
-    errors.raise_if_any()
     existing = {v.definition_id: v for v in customer.property_values}
+    stored = {key: existing[d.id].value for key, d in defs.items() if d.id in existing}
+    # A stored value sent back unchanged is kept as it is, even if its definition has changed since (an option
+    # removed): saving one property never fails on, or wipes, another.
+    cleaned = {key: (raw_values[key] if stored.get(key) and raw_values.get(key) == stored[key]
+                     else errors.check(key, clean_value, d, raw_values.get(key)))
+               for key, d in defs.items() if key in raw_values or d.required}
+    errors.raise_if_any()
     changes = {}
     for key, value in cleaned.items():
         definition = defs[key]

@@ -91,8 +91,8 @@ def fingerprint(field):
     data = field.data
     if isinstance(field, BooleanField):
         return "on" if data else ""
-    if isinstance(field, SelectMultipleField):
-        return "\n".join(str(value) for value in (data or []))
+    if isinstance(field, SelectMultipleField):  # a set of ticks: the order they are sent in does not count
+        return "\n".join(sorted(str(value) for value in (data or [])))
     if isinstance(field, TextAreaField):
         return text_fingerprint(data)
     return "" if data is None else str(data).strip()

@@ -17,6 +17,7 @@ from portal.web.inline import (
 )
 
 ROWS_TEMPLATE = "settings/_rows.html"
+BOOLEAN_WORDS = {"true": True, "on": True, "yes": True, "false": False, "off": False, "no": False}
 
 
 @dataclass
@@ -100,9 +101,10 @@ def parse_input(setting, raw):
     if raw == "":
         return None
     if setting.kind == "bool":
-        if raw not in ("true", "false"):
+        word = raw.lower()
+        if word not in BOOLEAN_WORDS:
             raise ValueError("Choose On, Off or inherit.")
-        return raw == "true"
+        return BOOLEAN_WORDS[word]
     if setting.kind == "json":
         try:
             return json.loads(raw)

@@ -72,8 +72,10 @@ def test_validation_error_keeps_the_input(sign_in, page, manager, customer):
     expect(page.get_by_label("Tax rate (%)")).to_have_value("150")
     expect(page.get_by_label("VAT id")).to_have_value("DE123")
     expect(page.get_by_role("alert").filter(has_text="Please correct")).to_be_visible()
-    page.get_by_label("Tax rate (%)").fill("19")
     page.get_by_label("VAT id").fill("DE136695976")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_label("Tax rate (%)")).to_be_focused()  # the first invalid field, not the first field
+    page.get_by_label("Tax rate (%)").fill("19")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#section-tax")).to_contain_text("19.00 %")
     assert_no_reload(page)

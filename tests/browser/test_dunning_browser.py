@@ -23,6 +23,7 @@ def test_create_a_dunning_rule_after_a_validation_error(sign_in, page, admin):
     expect(page.get_by_text("A dunning charges a fee: enter an amount above 0.")).to_be_visible()
     expect(page.get_by_text("Email template is required.")).to_be_visible()
     expect(page.get_by_label("Days overdue")).to_have_value("10")
+    expect(page.get_by_label("Fee (EUR)")).to_be_focused()  # the first invalid field
 
     page.get_by_label("Fee (EUR)").fill("5.00")
     page.get_by_label("Email template").select_option(label="Dunning notice")
