@@ -85,15 +85,21 @@ def wait_for_htmx(page):
 @pytest.fixture
 def sign_in(page, app):
     """Sign in through the login page and wait until htmx is loaded."""
-    from tests.conftest import TEST_PASSWORD
 
     def sign_in(user, path="/customers"):
-        page.goto(f"/login?next={path}")
-        page.get_by_label("Email").fill(user.email)
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"**{path}*")
-        wait_for_htmx(page)
-        return page
+        return sign_in_on(page, user, path)
 
     return sign_in
+
+
+def sign_in_on(page, user, path):
+    """Sign `user` in on `page` (any browser context) and wait for htmx on the page at `path`."""
+    from tests.conftest import TEST_PASSWORD
+
+    page.goto(f"/login?next={path}")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{path}*")
+    wait_for_htmx(page)
+    return page

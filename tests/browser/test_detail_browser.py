@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import wait_for_htmx
+from tests.browser.conftest import sign_in_on
 
 
 @pytest.fixture
@@ -108,21 +108,13 @@ def test_keyboard_only_editing(sign_in, page, manager, customer):
 def second_browser(browser, live_server, htmx_js):
     """A second person's browser: its own context (cookies), htmx served like the first's."""
     from portal.config import HTMX_URL
-    from tests.conftest import TEST_PASSWORD
 
     context = browser.new_context(base_url=live_server)
     context.route(HTMX_URL, lambda route: route.fulfill(body=htmx_js, headers={
         "content-type": "application/javascript", "access-control-allow-origin": "*"}))
 
     def open_as(user, path):
-        page = context.new_page()
-        page.goto(f"/login?next={path}")
-        page.get_by_label("Email").fill(user.email)
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"**{path}")
-        wait_for_htmx(page)
-        return page
+        return sign_in_on(context.new_page(), user, path)
 
     yield open_as
     context.close()
