@@ -361,3 +361,59 @@ def test_viewers_cannot_add(auth, make, world):
         url = case.new_url(world).split("?")[0]
         assert viewer.get(url, htmx=True).status_code == 403, url
         assert viewer.post(url.removesuffix("/new"), case.valid, htmx=True).status_code == 403, url
+
+
+# --- found by attacking the flow -------------------------------------------------------------------------------
+
+def test_a_read_state_that_does_not_name_a_changed_field_is_refused(auth, make, world):
+    user = sign_in(auth, make, world, "manager")
+    form = user.open_form(f"{c(world)}/sections/general/edit")
+    for forged in ("{}", '{"x": "y"}', "[" * 1000 + "]" * 1000):
+        response = user.submit(form, {"name": "Blind GmbH", "read_state": forged})
+        assert response.status_code == 409 and "did not say what it showed" in html(response)
+    assert world.fresh(world.customer).name == "Flow GmbH"
+
+
+def test_blank_lines_and_indentation_in_a_message_body_are_a_change(auth, make, world):
+    user = sign_in(auth, make, world, "admin")
+    body = "Dear {{customer_name}},\r\n\r\n    Please pay.\r\n\r\nKind regards"
+    response = user.save(f"/organization/templates/email/{world.email.id}/edit", {f"email-{world.email.id}-body": body})
+    assert response.status_code == 200 and "Nothing to save" not in html(response)
+    assert world.fresh(world.email).body.replace("\r\n", "\n") == body.replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("url, field, value, message", [
+    ("{c}/sections/technical/edit", "aliases", "A\x00B", "Contains control characters."),
+    ("{c}/sections/technical/edit", "contractor_references", "A\x1bB", "Contains control characters."),
+    ("{c}/settings/standingPoNumber/edit", "value", "PO\x00 1", "Contains control characters."),
+    ("{c}/settings/term/edit", "value", "Net٣", "Use NetN"),
+    ("{c}/settings/trackedItemDisplay/edit", "value", "[" * 1000 + "]" * 1000, "Not valid JSON"),
+    ("{c}/sections/properties/edit", "p_seats", "1E+999999999", "Enter a number below"),
+    ("{c}/sections/properties/edit", "p_seats", "9" * 400, "At most 30 characters."),
+])
+def test_hostile_values_are_422_at_the_field(auth, make, world, url, field, value, message):
+    user = sign_in(auth, make, world, "manager")
+    response = user.save(url.format(c=c(world)), {field: value})
+    assert response.status_code == 422 and message in html(response)
+
+
+@pytest.mark.parametrize("fee, message", [("1e30", "That amount is too large."), ("1E+40", "That amount is too large."),
+                                          ("9999999999999999999999999999.99", "That amount is too large.")])
+def test_a_huge_fee_is_422(auth, make, world, fee, message):
+    user = sign_in(auth, make, world, "admin")
+    rule = world.rule
+    response = user.save(f"/organization/dunning/{rule.id}/edit?currency=EUR", {f"rule-{rule.id}-fee": fee})
+    assert response.status_code == 422 and message in html(response)
+
+
+@pytest.mark.parametrize("query", ["invoice_date=9999-12-31", "invoice_date=1899-12-31", "amount=1e30",
+                                   "amount=" + "9" * 40])
+def test_the_timeline_answers_any_typed_date_or_amount_with_a_message(auth, make, world, query):
+    user = sign_in(auth, make, world, "manager")
+    timeline = user.get(f"{c(world)}/dunning-timeline?{query}", htmx=True, **{"HX-Target": "timeline"})
+    assert timeline.status_code == 422 and 'class="error"' in html(timeline)
+    assert user.get(f"{c(world)}/settings?{query}").status_code == 200
+    form = user.open_form(f"{c(world)}/settings/standingPoNumber/edit")
+    saved = user.post(f"{form.action}?{query}", {**{k: v[0] for k, v in form.data().items()}, "value": "PO-9"},
+                      htmx=True)  # a save whose out-of-band timeline reads the same arguments
+    assert saved.status_code == 200 and world.setting("standingPoNumber") == "PO-9"

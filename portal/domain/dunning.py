@@ -8,6 +8,8 @@ from babel.numbers import format_currency, get_currency_precision
 from portal.domain import settings as settings_rules
 
 MAX_RULES = 5
+MAX_AMOUNT = Decimal(10) ** 10  # in major units: ten billion of any currency is no fee and no invoice
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
 RULE_TYPES = ("reminder", "dunning")
 PLACEHOLDERS = {
     "customer_name": "Acme GmbH",
@@ -38,13 +40,12 @@ def parse_money(value, currency):
         raise ValueError("Enter an amount, e.g. 5.00.") from None
     places = minor_units(currency)
     if not amount.is_finite() or amount <= 0:
-        raise ValueError("The fee must be more than 0.")
+        raise ValueError("The amount must be more than 0.")
+    if amount >= MAX_AMOUNT:  # before any arithmetic: 1e30 or 400 digits must not reach quantize
+        raise ValueError("That amount is too large.")
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
         raise ValueError(f"{currency} has {places} decimal{'s' if places != 1 else ''}.")
-    cents = int(amount.scaleb(places))
-    if cents > 10**12:
-        raise ValueError("That fee is too large.")
-    return cents
+    return int(amount.scaleb(places))
 
 
 def money_input(cents, currency):
@@ -110,9 +111,13 @@ def timeline(resolved, overdue_rules, invoice_date, amount_in_cents, currency):
 
 
 def parse_invoice_date(value):
+    """An invoice date typed as YYYY-MM-DD, in 1900-2999 (far enough from the calendar's end for every rule)."""
     if not value:
         return date.today()
     try:
-        return date.fromisoformat(value)
+        invoice_date = date.fromisoformat(value)
     except ValueError:
         raise ValueError("A date as YYYY-MM-DD.") from None
+    if not FIRST_DATE <= invoice_date <= LAST_DATE:
+        raise ValueError("A date from 1900 to 2999.")
+    return invoice_date

@@ -11,6 +11,7 @@ from portal.domain.settings_fields import (
     SETTING_FIELDS,
     TERM_PATTERN,
 )
+from portal.domain.validation import no_control_characters
 
 DEFAULT, ORGANIZATION, CUSTOMER = "default", "organization", "customer"
 SOURCE_LABELS = {
@@ -146,7 +147,7 @@ def _string(setting):
             return None
         if len(value) > setting.max_length:
             raise ValueError(f"At most {setting.max_length} characters.")
-        return value
+        return no_control_characters(value)
     return rule
 
 

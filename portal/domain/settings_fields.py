@@ -2,7 +2,7 @@
 import re
 from dataclasses import dataclass, field
 
-TERM_PATTERN = re.compile(r"^(?:Net(\d{1,3})|DayOfMonth(\d{1,2})|MFI1)$")
+TERM_PATTERN = re.compile(r"^(?:Net([0-9]{1,3})|DayOfMonth([0-9]{1,2})|MFI1)$")
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,14 @@ def text(value, max_length, required=False, label="This field"):
         return None
     if len(value) > max_length:
         raise ValueError(f"At most {max_length} characters.")
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+    return no_control_characters(value, multiline=True)
+
+
+def no_control_characters(value, multiline=False):
+    """The text unchanged, or ValueError when it holds a NUL or another control character (line breaks and tabs
+    only where the field has several lines)."""
+    allowed = "\t\n\r" if multiline else ""
+    if any((ord(ch) < 32 or 0x7f <= ord(ch) < 0xa0) and ch not in allowed for ch in value):
         raise ValueError("Contains control characters.")
     return value
 
@@ -184,6 +191,7 @@ def string_list(values, max_length, label, max_items=50):
             continue
         if len(value) > max_length:
             raise ValueError(f"Each entry is at most {max_length} characters.")
+        no_control_characters(value)
         if value in cleaned:
             raise ValueError(f"'{value}' is listed twice.")
         cleaned.append(value)

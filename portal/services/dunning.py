@@ -21,6 +21,7 @@ def _template_fields(data, errors, email):
         body = data.get("body") or ""
         if len(body) > 20000:
             errors["body"] = "At most 20,000 characters."
+        errors.check("body", rules.no_control_characters, body, multiline=True)
         unknown = unknown_placeholders(f"{cleaned['subject'] or ''} {body}")
         if unknown:
             errors["body"] = "Unknown placeholder: " + ", ".join("{{" + u + "}}" for u in unknown) + "."

@@ -13,6 +13,7 @@ from portal.services import audit
 from portal.services.customers import require_active, touch
 
 PROPERTY_TYPES = ("text", "number", "boolean", "date", "select")
+MAX_NUMBER = Decimal(10) ** 18
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -32,13 +33,15 @@ def clean_value(definition, raw):
     if definition.type == "text":
         return rules.text(value, 500)
     if definition.type == "number":
+        if len(value) > 30:
+            raise ValueError("At most 30 characters.")
         try:
             number = Decimal(value.replace(",", "."))
         except InvalidOperation:
             raise ValueError("Enter a number.") from None
-        if not number.is_finite():
-            raise ValueError("Enter a number.")
-        return str(number)
+        if not number.is_finite() or number.copy_abs() >= MAX_NUMBER:  # no arithmetic before the bound
+            raise ValueError("Enter a number below 10¹⁸.")
+        return str(number + 0)  # -0 is 0
     if definition.type == "boolean":
         if value.lower() in ("true", "yes", "on", "1"):
             return "true"

@@ -59,7 +59,7 @@ class InlineForm(FlaskForm):
         """What the form said it read, or None when the post did not carry it (or it is not ours)."""
         try:
             state = json.loads(self.read_state.data or "")
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if not isinstance(state, dict) or not all(isinstance(v, str) for v in state.values()):
             return None
@@ -82,8 +82,9 @@ def read_state_of(fingerprints):
 
 
 def text_fingerprint(text):
-    """A multi-line text as canonical text: its non-empty lines, trimmed (browsers send CR LF)."""
-    return "\n".join(line.strip() for line in str(text or "").splitlines() if line.strip())
+    """A multi-line text as canonical text: LF line ends (browsers send CR LF), no trailing spaces, no blank lines at
+    either end; blank lines and indentation inside count (they are part of a message body)."""
+    return "\n".join(line.rstrip() for line in str(text or "").splitlines()).strip("\n")
 
 
 def fingerprint(field):
@@ -234,14 +235,16 @@ class Entry(Inline):
         read = posted.read()
         current = self.make_form(subject, None, self.initial(subject))
         now, mine = current.fingerprints(), posted.fingerprints()
+        if read is not None and any(name not in read and mine[name] != now[name] for name in mine):
+            read = None  # it does not say what this form showed for a field the user changed
         if read is None:
-            # Not applied: without what it read, the form cannot say which fields the user changed.
+            # Not applied: without what it read, the form cannot say which fields the user changed (nor whether
+            # someone else changed them since), so it shows the values saved now beside the user's input.
             posted.remember_read(now)
             conflicts = [self.conflict(subject, current[name], posted[name]) for name in mine if mine[name] != now[name]]
             posted.form_errors.append(MISSING_READ_STATE)
             db.session.rollback()
             return self.show_form(subject, posted, 409, conflict=conflicts)
-        # A field the read state does not name counts as untouched: it is never applied blind.
         changed = {name for name in mine if mine[name] != read.get(name, mine[name])}
         conflicts = [name for name in changed if now[name] != read.get(name) and now[name] != mine[name]]
         for name in mine:  # untouched fields follow what is saved now, so a save never undoes someone else's

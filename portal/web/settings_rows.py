@@ -108,7 +108,7 @@ def parse_input(setting, raw):
     if setting.kind == "json":
         try:
             return json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ValueError("Not valid JSON; see the example below the field.") from None
     return raw
 
