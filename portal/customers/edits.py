@@ -1,5 +1,6 @@
 """The customer's click-to-edit things, each an entry of the one inline-edit flow: sections (general, technical,
 tax, properties), address and contact cards, and new payment methods."""
+from abc import abstractmethod
 from dataclasses import dataclass
 
 from flask import abort, request
@@ -105,10 +106,10 @@ class CardEntry(CreatableEntry):
     page_template = DETAIL
     tab = ""
     form_cls = None
-    service = None  # module with create_x, update_x
 
+    @abstractmethod
     def items(self, customer):
-        raise NotImplementedError
+        """The customer's cards of this kind."""
 
     def load(self, for_update=False, customer_id=None, item_id=None):
         customer = load_customer(customer_id, for_update)
