@@ -247,6 +247,12 @@ def test_activity_is_paginated(app, as_manager, customer):
     assert "Page 2 of 2" in second and "create" in second.lower()
 
 
+@pytest.mark.parametrize("page", ["9223372036854775807", "922337203685477580", "99"])
+def test_an_activity_page_past_the_last_shows_the_last(as_manager, customer, page):
+    response = as_manager.get(f"/customers/{customer.id}/activity?page={page}")
+    assert response.status_code == 200 and "create" in html(response).lower()
+
+
 def test_detail_page_query_count_is_constant(as_manager, make, org, count_queries):
     few = make.customer(org)
     with count_queries() as before:

@@ -78,10 +78,12 @@ def page_context(customer, tab, **extra):
 
 
 def activity_page(customer):
-    page = whole_number(request.args.get("page", "1")) or 1
     query = sa.select(AuditEvent).where(AuditEvent.organization_id == customer.organization_id,
                                         AuditEvent.customer_id == customer.id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    # A page past the last shows the last: no offset beyond the events (2^63 would overflow the database).
+    last_page = max(1, -(-total // EVENTS_PER_PAGE))
+    page = min(whole_number(request.args.get("page", "1")) or 1, last_page)
     rows = db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(EVENTS_PER_PAGE)
                               .offset((page - 1) * EVENTS_PER_PAGE)).all()
     return Page(rows=rows, total=total, page=page, per_page=EVENTS_PER_PAGE)
