@@ -5,14 +5,10 @@ from flask_login import login_required
 
 from portal.admin import bp
 from portal.auth import current_org_id, get_in_org_or_404, role_required
-from portal.domain.settings_fields import SETTING_FIELDS
 from portal.extensions import db
 from portal.models import ApiToken, LegalEntity, User
 from portal.services import tokens
 from portal.web.render import render
-
-SETTING_LABELS = {f.name: f.label for f in SETTING_FIELDS}
-
 
 
 @bp.route("")

@@ -61,7 +61,8 @@ class OrganizationSettingEntry(SettingRowEntry):
         default = settings_rules.resolve({}, {})[subject.name]
         return _page_context(**self.row_context(subject, form), form=form,
                              inherited_display=display_value(subject.row.setting, default.value),
-                             affected=settings_store.inheriting_count(subject.owner, subject.name), **extra)
+                             affected=settings_store.inheriting_count(subject.owner, subject.name,
+                                                                      subject.row.override_count or 0), **extra)
 
     def done_url(self, subject):
         return url_for("admin.settings")

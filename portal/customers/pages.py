@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal.auth import current_org_id
 from portal.domain import dunning as dunning_domain
 from portal.domain import settings as settings_rules
-from portal.domain.settings_fields import SETTING_FIELDS
+from portal.domain.settings_fields import LABELS, SETTING_FIELDS
 from portal.domain.validation import whole_number
 from portal.extensions import db
 from portal.models import AuditEvent, LegalEntity
@@ -27,7 +27,6 @@ TAB_NAMES = {name for name, _label in TABS}
 DETAIL = "customers/detail.html"
 TIMELINE_TEMPLATE = "customers/sections/timeline.html"
 EVENTS_PER_PAGE = 25
-SETTING_LABELS = {f.name: f.label for f in SETTING_FIELDS}
 
 
 def load_customer(customer_id, for_update=False):
@@ -96,7 +95,7 @@ def settings_context(customer):
     return {**timeline_context(customer, resolved), "scope": "customer",
             "groups": rows_for(resolved, own, SETTING_FIELDS), "effective": settings_rules.effective_values(resolved),
             "sources": settings_rules.sources(resolved), "attention": store.attention(customer, resolved),
-            "labels": SETTING_LABELS, "describe_term": settings_rules.describe_term}
+            "labels": LABELS, "describe_term": settings_rules.describe_term}
 
 
 def timeline_context(customer, resolved=None):

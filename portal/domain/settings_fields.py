@@ -105,6 +105,7 @@ SETTING_FIELDS = (
 )
 
 FIELDS_BY_NAME = {f.name: f for f in SETTING_FIELDS}
+LABELS = {f.name: f.label for f in SETTING_FIELDS}
 STORED_FIELDS = tuple(f for f in SETTING_FIELDS if f.stored)
 INHERITABLE_FIELDS = tuple(f for f in SETTING_FIELDS if f.inheritable)
 DEFAULTS = {f.name: f.default for f in SETTING_FIELDS}

@@ -157,10 +157,11 @@ def override_counts(organization_id):
     return dict(row._mapping)
 
 
-def inheriting_count(organization_id, name):
-    """How many customers a change of the organization's value of `name` affects."""
+def inheriting_count(organization_id, name, overrides=None):
+    """How many customers a change of the organization's value of `name` affects (`overrides`: how many set it
+    themselves, when the caller has counted them already)."""
     total = db.session.scalar(sa.select(sa.func.count(Customer.id)).where(Customer.organization_id == organization_id))
-    return total - override_counts(organization_id).get(name, 0)
+    return total - (override_counts(organization_id).get(name, 0) if overrides is None else overrides)
 
 
 BULK_FIELDS = tuple(f for f in SETTING_FIELDS if f.stored and f.kind != "json")

@@ -6,7 +6,7 @@ from decimal import Decimal
 from wtforms import TextAreaField
 
 from portal.domain import settings as rules
-from portal.domain.settings_fields import GROUPS, SETTING_FIELDS
+from portal.domain.settings_fields import GROUPS, LABELS
 from portal.domain.validation import ValidationFailed
 from portal.web.inline import (
     Conflict,
@@ -197,8 +197,6 @@ class SettingRowEntry(Entry):
     def row_context(self, subject, form):
         """What one row's read view and form show."""
         return {"row": subject.row, "value": form.value.data if form else subject.row.input_value,
-                "errors": form.rule_errors if form else {}, "labels": SETTING_LABELS,
+                "errors": form.rule_errors if form else {}, "labels": LABELS,
                 "json_example": json_example(subject.name) if subject.row.setting.kind == "json" else ""}
 
-
-SETTING_LABELS = {f.name: f.label for f in SETTING_FIELDS}
