@@ -42,7 +42,8 @@ EU_VAT_COUNTRIES = frozenset(code.upper() for code in eu_vat.MEMBER_STATES) | {"
 IDENT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
 
 
-MAX_ID = 2**63 - 1
+# Every id and count column is a 32-bit INTEGER on PostgreSQL: a larger number is no id of ours.
+MAX_ID = 2**31 - 1
 
 
 def whole_number(value, maximum=MAX_ID):
