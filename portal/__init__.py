@@ -28,6 +28,9 @@ def create_app(config_name=None, **overrides):
         # The CLI signs nothing and runs without it; serving refuses (wsgi.py) or explains (below).
         app.before_request(_no_secret_key)
     os.makedirs(app.instance_path, exist_ok=True)
+    from portal.web.converters import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
 
     from portal import cli, db_setup, errors, security
     from portal.extensions import csrf, db, limiter, login_manager, migrate

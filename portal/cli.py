@@ -7,13 +7,26 @@ import sqlalchemy as sa
 from portal.extensions import db
 
 
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
+
+
 def _organization(slug):
     from portal.models import Organization
 
-    organization = db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+    # A slug that cannot exist is not looked up: a NUL byte would not even reach PostgreSQL.
+    organization = (db.session.scalar(sa.select(Organization).where(Organization.slug == slug))
+                    if SLUG_PATTERN.fullmatch(slug) else None)
     if organization is None:
         raise click.UsageError(f"No organization with slug '{slug}'.")
     return organization
+
+
+def _checked(option, rule, *args):
+    """An argument through the same rule the forms and the API use; a usage error names the option."""
+    try:
+        return rule(*args)
+    except ValueError as error:
+        raise click.UsageError(f"{option}: {error}") from None
 
 
 def init_app(app):
@@ -28,6 +41,8 @@ def init_app(app):
         from portal.auth import hash_password
         from portal.services.demo import seed_demo
 
+        if slug is not None:
+            slug = _organization(slug).slug
         try:
             logins, added = seed_demo(customers, slug, hash_password)
         except LookupError as error:
@@ -45,14 +60,15 @@ def init_app(app):
     @click.option("--slug", required=True)
     def create_org_command(name, slug):
         """Create an organization."""
+        from portal.domain import validation as rules
         from portal.services.demo import ensure_organization
 
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", slug):
+        if not SLUG_PATTERN.fullmatch(slug):
             raise click.UsageError("The slug takes lower-case letters, digits and dashes (2-63).")
         if db.session.scalar(sa.select(sa.text("1")).select_from(sa.table("organization"))
                              .where(sa.column("slug") == slug)):
             raise click.UsageError(f"Organization '{slug}' exists already.")
-        organization = ensure_organization(slug, name.strip())
+        organization = ensure_organization(slug, _checked("--name", rules.required_text, name, 200, "The name"))
         db.session.commit()
         click.echo(f"Created organization {organization.name} ({organization.slug}).")
 
@@ -69,10 +85,8 @@ def init_app(app):
         from portal.models import User
 
         organization = _organization(slug)
-        try:
-            email = rules.email(email)
-        except ValueError as error:
-            raise click.UsageError(str(error)) from None
+        email = _checked("--email", rules.email, email)
+        name = _checked("--name", rules.text, name, 200) or ""
         if len(password) < 10:
             raise click.UsageError("The password needs at least 10 characters.")
         if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
@@ -91,6 +105,11 @@ def init_app(app):
         """Create an API token and print it once (only its hash is stored)."""
         from portal.services.tokens import create_token
 
-        token, secret = create_token(_organization(slug).id, name, read_only=read_only)
+        from portal.domain.validation import ValidationFailed
+
+        try:
+            token, secret = create_token(_organization(slug).id, name, read_only=read_only)
+        except ValidationFailed as failed:
+            raise click.UsageError(f"--name: {failed.errors['name']}") from None
         db.session.commit()
         click.echo(secret)

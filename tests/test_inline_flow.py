@@ -383,9 +383,9 @@ def test_blank_lines_and_indentation_in_a_message_body_are_a_change(auth, make, 
 
 
 @pytest.mark.parametrize("url, field, value, message", [
-    ("{c}/sections/technical/edit", "aliases", "A\x00B", "Contains control characters."),
-    ("{c}/sections/technical/edit", "contractor_references", "A\x1bB", "Contains control characters."),
-    ("{c}/settings/standingPoNumber/edit", "value", "PO\x00 1", "Contains control characters."),
+    ("{c}/sections/technical/edit", "aliases", "A\x00B", "Use one line of text: no line breaks, tabs or other control characters."),
+    ("{c}/sections/technical/edit", "contractor_references", "A\x1bB", "Use one line of text: no line breaks, tabs or other control characters."),
+    ("{c}/settings/standingPoNumber/edit", "value", "PO\x00 1", "Use one line of text: no line breaks, tabs or other control characters."),
     ("{c}/settings/term/edit", "value", "Net٣", "Use NetN"),
     ("{c}/settings/trackedItemDisplay/edit", "value", "[" * 1000 + "]" * 1000, "Not valid JSON"),
     ("{c}/sections/properties/edit", "p_seats", "1E+999999999", "Enter a number below"),

@@ -5,37 +5,44 @@ from flask_login import login_required
 
 from portal.admin import bp
 from portal.auth import current_org_id, get_in_org_or_404, role_required
+from portal.domain.validation import ValidationFailed
 from portal.extensions import db
 from portal.models import ApiToken, LegalEntity, User
 from portal.services import tokens
 from portal.web.render import render
 
 
-@bp.route("")
-@role_required("admin")
-def index():
-    """The organization: legal entities, users and API tokens."""
-    organization_id = current_org_id()
+def _organization_lists(organization_id):
+    """What the organization page lists: legal entities, users and API tokens."""
     legal_entities = db.session.scalars(sa.select(LegalEntity).where(LegalEntity.organization_id == organization_id)
                                         .order_by(LegalEntity.name)).all()
     users = db.session.scalars(sa.select(User).where(User.organization_id == organization_id)
                                .order_by(User.email)).all()
-    return render("admin/index.html", None, legal_entities=legal_entities, users=users,
-                  api_tokens=tokens.organization_tokens(organization_id), new_secret=None)
+    return {"legal_entities": legal_entities, "users": users,
+            "api_tokens": tokens.organization_tokens(organization_id)}
+
+
+@bp.route("")
+@role_required("admin")
+def index():
+    """The organization: legal entities, users and API tokens."""
+    return render("admin/index.html", None, new_secret=None, **_organization_lists(current_org_id()))
 
 
 @bp.route("/api-tokens", methods=["POST"])
 @role_required("admin")
 def create_token():
-    """Create an API token and show its secret once."""
-    name = (request.form.get("name") or "").strip()
-    if not name:
-        flash("Give the token a name, e.g. the system that will use it.", "error")
-        return redirect(url_for("admin.index") + "#api-tokens")
-    token, secret = tokens.create_token(current_org_id(), name, read_only=request.form.get("read_only") == "on")
+    """Create an API token and show its secret once; a bad name is a message at the field, with the input kept."""
+    name = request.form.get("name") or ""
+    try:
+        token, secret = tokens.create_token(current_org_id(), name, read_only=request.form.get("read_only") == "on")
+    except ValidationFailed as failed:
+        db.session.rollback()
+        return render("admin/index.html", "api_tokens", status=422, new_secret=None, token_name=name,
+                      token_error=failed.errors["name"], **_organization_lists(current_org_id()))
     db.session.commit()
-    return render("admin/index.html", "api_tokens", api_tokens=tokens.organization_tokens(current_org_id()),
-                  new_secret=secret, new_token=token, legal_entities=[], users=[])
+    return render("admin/index.html", "api_tokens", new_secret=secret, new_token=token,
+                  **_organization_lists(current_org_id()))
 
 
 @bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])

@@ -59,8 +59,9 @@ def whole_number(value, maximum=MAX_ID):
     return number if 0 <= number <= maximum else None
 
 
-def text(value, max_length, required=False, label="This field"):
-    """A trimmed string of at most max_length characters; empty is None unless required."""
+def text(value, max_length, required=False, label="This field", multiline=False):
+    """A trimmed string of at most max_length characters (one line unless `multiline`); empty is None unless
+    required."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -72,7 +73,7 @@ def text(value, max_length, required=False, label="This field"):
         return None
     if len(value) > max_length:
         raise ValueError(f"At most {max_length} characters.")
-    return no_control_characters(value, multiline=True)
+    return no_control_characters(value, multiline=multiline)
 
 
 def no_control_characters(value, multiline=False):
@@ -80,7 +81,10 @@ def no_control_characters(value, multiline=False):
     only where the field has several lines)."""
     allowed = "\t\n\r" if multiline else ""
     if any((ord(ch) < 32 or 0x7f <= ord(ch) < 0xa0) and ch not in allowed for ch in value):
-        raise ValueError("Contains control characters.")
+        raise ValueError("Remove the control characters (such as NUL) from the text." if multiline else
+                         "Use one line of text: no line breaks, tabs or other control characters.")
+    if any(0xd800 <= ord(ch) <= 0xdfff for ch in value):  # a lone surrogate: no UTF-8 encodes it
+        raise ValueError("Contains a character that is not valid Unicode.")
     return value
 
 

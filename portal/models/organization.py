@@ -1,5 +1,7 @@
 """The tenant and everything an organization owns besides customers."""
 from flask_login import UserMixin
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
 
 from portal.domain.settings_fields import INHERITABLE_FIELDS
 from portal.extensions import db
@@ -54,6 +56,20 @@ class UserSession(db.Model):
     user_id = db.Column(db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
     token_hash = db.Column(db.String(64), nullable=False, unique=True)
     created_at = created_at_column()
+
+
+# Changing any of these ends every session of the user (SPEC §4), whichever code path changed it.
+SESSION_ENDING_FIELDS = ("password_hash", "role", "is_active_user")
+
+
+@event.listens_for(Session, "before_flush")
+def _end_sessions_of_changed_users(session, _context, _instances):
+    """A new password, a new role or deactivation signs the user out on every browser, in the same transaction."""
+    changed = [user.id for user in session.dirty if isinstance(user, User) and user.id is not None
+               and any(inspect(user).attrs[name].history.has_changes() for name in SESSION_ENDING_FIELDS)]
+    if changed:
+        # Core, not ORM: a flush is under way and must not be asked to flush again.
+        session.connection().execute(UserSession.__table__.delete().where(UserSession.user_id.in_(changed)))
 
 
 class ApiToken(db.Model):

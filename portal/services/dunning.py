@@ -27,7 +27,7 @@ def _template_fields(data, errors, email):
             errors["body"] = "Unknown placeholder: " + ", ".join("{{" + u + "}}" for u in unknown) + "."
         cleaned["body"] = body
     else:
-        cleaned["description"] = errors.check("description", rules.text, data.get("description"), 2000) or ""
+        cleaned["description"] = errors.check("description", rules.text, data.get("description"), 2000, multiline=True) or ""
     return cleaned
 
 

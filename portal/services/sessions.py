@@ -25,7 +25,7 @@ def user_for(user_id, token):
     if not isinstance(token, str) or not token:
         return None
     return db.session.scalar(sa.select(User).join(UserSession, UserSession.user_id == User.id).where(
-        User.id == user_id, UserSession.token_hash == _hash(token)))
+        User.id == user_id, User.is_active_user.is_(True), UserSession.token_hash == _hash(token)))
 
 
 def end(token):

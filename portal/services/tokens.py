@@ -4,6 +4,8 @@ import secrets
 
 import sqlalchemy as sa
 
+from portal.domain import validation as rules
+from portal.domain.validation import Errors
 from portal.extensions import db
 from portal.models import ApiToken
 from portal.models.base import utcnow
@@ -18,8 +20,11 @@ def hash_token(token):
 
 def create_token(organization_id, name, read_only=False):
     """Create a token; return (record, the secret, which is never stored)."""
+    errors = Errors()
+    name = errors.check("name", rules.required_text, name, 120, "A name (e.g. the system that will use it)")
+    errors.raise_if_any()
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(organization_id=organization_id, name=name.strip()[:120] or "API token",
+    token = ApiToken(organization_id=organization_id, name=name,
                      token_hash=hash_token(secret), prefix=secret[:10], read_only=read_only)
     db.session.add(token)
     db.session.flush()
