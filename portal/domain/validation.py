@@ -88,6 +88,16 @@ def no_control_characters(value, multiline=False):
     return value
 
 
+def search_text(value, max_length):
+    """What a search box or filter typed, as text the database can compare: control characters and lone
+    surrogates become spaces (a search is lenient, not an error), trimmed and cut to max_length."""
+    if not isinstance(value, str):
+        return ""
+    cleaned = "".join(" " if ord(ch) < 32 or 0x7f <= ord(ch) < 0xa0 or 0xd800 <= ord(ch) <= 0xdfff else ch
+                      for ch in value)
+    return " ".join(cleaned.split())[:max_length]
+
+
 def required_text(value, max_length, label="This field"):
     return text(value, max_length, required=True, label=label)
 

@@ -82,7 +82,7 @@ class CustomerFilter:
         sort = sort.lstrip("-")
         legal_entity_id = args.get("legalEntityId") or args.get("legal_entity") or ""
         return cls(
-            q=(args.get("q") or "").strip()[:200],
+            q=rules.search_text(args.get("q"), 200),
             status=status if status in (*STATUSES, "all") else "active",
             customer_type=args.get("type") if args.get("type") in CUSTOMER_TYPES else "",
             country=(args.get("country") or "").upper() if (args.get("country") or "").upper()
@@ -90,7 +90,7 @@ class CustomerFilter:
             currency=(args.get("currency") or "").upper() if (args.get("currency") or "").upper()
             in rules.CURRENCY_CODES else "",
             legal_entity_id=rules.whole_number(str(legal_entity_id)) or None,
-            alias=(args.get("alias") or "").strip()[:ALIAS_MAX],
+            alias=rules.search_text(args.get("alias"), ALIAS_MAX),
             sort=sort if sort in SORTS else "name",
             descending=descending,
         )

@@ -103,7 +103,7 @@ class Site:
         token = tokens.organization_tokens(organization.id)[0]
         shipping = next(a for a in customer.addresses if not a.is_main)
         return {
-            "customer_id": customer.id, "address_id": shipping.id, "contact_id": customer.contacts[0].id,
+            "customer_id": customer.id, "address_id": shipping.id, "contact_id": next(c.id for c in customer.contacts if not c.is_primary),
             "method_id": customer.payment_methods[0].id, "rule_id": rule.id, "definition_id": definition.id,
             "email_template_id": email, "document_template_id": document, "token_id": token.id,
         }
