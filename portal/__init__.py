@@ -32,11 +32,12 @@ def create_app(config_name=None, **overrides):
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
 
-    from portal import cli, db_setup, errors, security
+    from portal import cli, db_setup, errors, limits, security
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
+    limits.init_app(app)  # after_request hooks run in reverse order: this one after the limiter's
     limiter.init_app(app)  # before CSRF, so that refused sign-ins count towards the limit too
     csrf.init_app(app)
     login_manager.init_app(app)

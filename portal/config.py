@@ -32,7 +32,14 @@ class Config:
     PORTAL_HTMX_INTEGRITY = os.environ.get("PORTAL_HTMX_INTEGRITY", HTMX_INTEGRITY)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "10 per minute")
+    RATELIMIT_HEADER_LIMIT = "RateLimit-Limit"
+    RATELIMIT_HEADER_REMAINING = "RateLimit-Remaining"
+    RATELIMIT_HEADER_RESET = "RateLimit-Reset"  # sent as seconds from now (portal.limits), not a timestamp
+    # Per account (the submitted email): strict, and a successful sign-in forgives the failures before it.
+    LOGIN_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "5 per minute; 20 per hour")
+    # Per client address: generous, since a whole office may sign in from one address.
+    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_ADDRESS_RATE_LIMIT", "100 per minute; 1000 per hour")
+    API_RATE_LIMIT = os.environ.get("PORTAL_API_RATE_LIMIT", "600 per minute")  # per API token
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("PORTAL_INSECURE_COOKIES") != "1"
@@ -60,6 +67,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SESSION_COOKIE_SECURE = False
     LOGIN_RATE_LIMIT = "1000 per minute"
+    LOGIN_ADDRESS_RATE_LIMIT = "1000 per minute"
+    API_RATE_LIMIT = "10000 per minute"
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "test": TestConfig}

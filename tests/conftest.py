@@ -68,7 +68,8 @@ class IsolatedClient(FlaskClient):
         shared = has_app_context()  # not in a test's worker threads
         if shared:
             db.session.rollback()
-            for cached in ("_login_user", "csrf_token"):  # Flask-Login and Flask-WTF cache per request in g
+            # Flask-Login, Flask-WTF and the API's token lookup cache per request in g
+            for cached in ("_login_user", "csrf_token", "bearer_token"):
                 g.pop(cached, None)
         try:
             return super().open(*args, **kwargs)

@@ -2,13 +2,14 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
+from flask_limiter.util import get_remote_address
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.domain.validation import ValidationFailed
 from portal.errors import problem
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.models import ApiToken
 from portal.models.base import utcnow
 from portal.services.audit import Actor
@@ -29,6 +30,24 @@ class ApiError(Exception):
         self.status, self.title, self.detail, self.errors, self.headers = status, title, detail, errors, headers
 
 
+def bearer_token():
+    """The active token the request's `Authorization: Bearer` header names, or None (looked up once a request)."""
+    if "bearer_token" not in g:
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+        g.bearer_token = find_active_token(secret.strip()) if scheme.lower() == "bearer" else None
+    return g.bearer_token
+
+
+def rate_limit_key():
+    """Each token has its own budget; requests without a valid token share their client address's."""
+    token = bearer_token()
+    return f"token:{token.id}" if token is not None else f"anonymous:{get_remote_address()}"
+
+
+# The limiter checks before authenticate() runs (app hooks come first), hence the shared, cached token lookup.
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+
+
 @bp.before_request
 def authenticate():
     """Bearer token of the organization; read-only tokens may only read; the body limit first."""
@@ -36,8 +55,7 @@ def authenticate():
         return None
     challenge = {"WWW-Authenticate": 'Bearer realm="customer-portal"'}
     header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    token = find_active_token(secret.strip()) if scheme.lower() == "bearer" else None
+    token = bearer_token()
     if token is None:
         raise ApiError(401, "Unauthorized", "Send a valid API token as 'Authorization: Bearer <token>'.",
                        headers={**challenge, "WWW-Authenticate": challenge["WWW-Authenticate"]
@@ -77,6 +95,10 @@ def stale(error):
 @bp.errorhandler(HTTPException)
 def http_error(error):
     db.session.rollback()
+    if error.code == 429:  # Retry-After and the RateLimit headers are added by the limiter after this
+        whose = "this API token" if g.get("bearer_token") is not None else "requests without a valid token"
+        return problem(429, "Too Many Requests", f"The rate limit of {whose} ({error.description}) is used up; "
+                                                 "try again after the seconds Retry-After names.")
     headers = {k: v for k, v in error.get_headers() if k in ("Allow", "WWW-Authenticate")}
     return problem(error.code, error.name, error.description, headers=headers)
 

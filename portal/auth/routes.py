@@ -12,11 +12,14 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import DUMMY_HASH, SESSION_KEY, check_password
 from portal.auth.forms import LoginForm
 from portal.extensions import csrf, db, limiter
+from portal.limits import seconds_until_reset, try_again_in
 from portal.models import User
 from portal.security import insecure_transport
 from portal.services import sessions
@@ -40,9 +43,36 @@ def index():
     return redirect(url_for("customers.overview" if current_user.is_authenticated else "auth.login"))
 
 
+def submitted_account():
+    """The account a sign-in names: the submitted email, lower-cased as the user lookup compares it."""
+    return "account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _no_account_named():
+    return not request.form.get("email", "").strip()
+
+
+# Both limits are hit before the password is checked (atomic in the store, so concurrent attempts cannot slip
+# past); the per-account one is strict and a successful sign-in resets it, so it counts failed attempts: a
+# locked account refuses the right password too (else the lock would tell an attacker when they guessed it).
+# The per-address one is generous, so colleagues behind one office address do not lock each other out.
+account_limit = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=submitted_account,
+                              methods=["POST"], exempt_when=_no_account_named)
+address_limit = limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"], key_func=get_remote_address,
+                              methods=["POST"])
+
+
+def _forgive_failed_attempts():
+    """A successful sign-in resets its account's limit (not the address's, which counts every attempt)."""
+    for current in limiter.current_limits:
+        if current.request_args[-2] == submitted_account():  # [prefix,] key, scope
+            limiter.limiter.clear(current.limit, *current.request_args)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt  # LoginForm checks the token itself, after the rate limit has counted the attempt
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@account_limit
+@address_limit
 def login():
     """Show the sign-in form; sign in with email and password."""
     if current_user.is_authenticated:
@@ -60,11 +90,25 @@ def login():
             user = db.session.get(User, user_id)
             login_user(user)
             session[SESSION_KEY] = token
+            _forgive_failed_attempts()
             flash(f"Signed in as {user.email} ({user.role}) in {user.organization.name}.", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("customers.overview"))
         form.password.errors.append("Email or password is wrong.")
         return render_template("auth/login.html", form=form, insecure=insecure_transport()), 422
     return render_template("auth/login.html", form=form, insecure=insecure_transport()), 422 if form.errors else 200
+
+
+@bp.errorhandler(RateLimitExceeded)
+def sign_in_paused(error):
+    """429: the sign-in page again, saying which limit it met and when to try again (Retry-After says it too)."""
+    when = try_again_in(seconds_until_reset())
+    if error.limit.key_func is submitted_account:
+        message = (f"Too many failed sign-ins for this account. To protect it, signing in to it is paused: "
+                   f"try again {when}.")
+    else:
+        message = f"Too many sign-in attempts from your network. Please try again {when}."
+    form = LoginForm()
+    return render_template("auth/login.html", form=form, paused=message, insecure=insecure_transport()), 429
 
 
 @bp.route("/logout", methods=["POST"])

@@ -14,14 +14,25 @@ START_TIMEOUT = 40  # seconds until /login answers
 STOP_TIMEOUT = 10  # seconds between terminate and kill
 
 
-class GunicornServer:
-    """`gunicorn wsgi:app` with N workers on a loopback socket this process opened (no port race)."""
+CONFIG_FILE = ROOT / "gunicorn.conf.py"  # the production configuration
 
-    def __init__(self, database_url, log_path, workers=4, worker_class="sync"):
+
+class GunicornServer:
+    """`gunicorn wsgi:app` with N workers on a loopback socket this process opened (no port race).
+
+    Without `config_file` the server runs on command-line settings alone (sync workers by default); with it, on
+    that file, overridden only by what is passed here. `env` adds to (or replaces) the server's environment.
+    """
+
+    def __init__(self, database_url, log_path, workers=4, worker_class=None, config_file=None, threads=None,
+                 env=None):
         self.database_url = database_url
         self.log_path = log_path
         self.workers = workers
-        self.worker_class = worker_class
+        self.worker_class = worker_class or (None if config_file else "sync")
+        self.config_file = config_file
+        self.threads = threads
+        self.extra_env = env or {}
         self.process = None
         self.url = None
 
@@ -34,12 +45,24 @@ class GunicornServer:
         env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": self.database_url,
                "SECRET_KEY": "reliability-test-secret", "PORTAL_INSECURE_COOKIES": "1",
                # the sign-in limit counts per address, and every thread signs in from 127.0.0.1
-               "PORTAL_LOGIN_RATE_LIMIT": "10000 per minute", "PYTHONUNBUFFERED": "1"}
+               "PORTAL_LOGIN_RATE_LIMIT": "10000 per minute", "PORTAL_LOGIN_ADDRESS_RATE_LIMIT": "10000 per minute",
+               "PORTAL_API_RATE_LIMIT": "100000 per minute", "PYTHONUNBUFFERED": "1", **self.extra_env}
         env.pop("TEST_DATABASE_URL", None)
-        command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
-                   "--worker-class", self.worker_class, "--bind", f"fd://{listener.fileno()}",
-                   "--timeout", "60", "--graceful-timeout", "2", "--chdir", str(ROOT),
-                   "--access-logfile", "-", "--error-logfile", "-", "wsgi:app"]
+        env.pop("GUNICORN_CMD_ARGS", None)
+        config_file = self.config_file
+        if config_file is None:  # an empty file: gunicorn would otherwise read ./gunicorn.conf.py of its own accord
+            config_file = Path(self.log_path).with_name("no-settings.conf.py")
+            config_file.write_text("")
+        command = [sys.executable, "-m", "gunicorn", "--config", str(config_file),
+                   "--workers", str(self.workers), "--bind", f"fd://{listener.fileno()}", "--chdir", str(ROOT),
+                   "--graceful-timeout", "2"]
+        if self.worker_class:
+            command += ["--worker-class", self.worker_class]
+        if self.threads:
+            command += ["--threads", str(self.threads)]
+        if not self.config_file:
+            command += ["--timeout", "60", "--access-logfile", "-", "--error-logfile", "-"]
+        command.append("wsgi:app")
         self._log = open(self.log_path, "wb")
         try:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
