@@ -66,7 +66,8 @@ def write(view):
             raise ApiError(422, "Unprocessable Content", "This Idempotency-Key was used with a different request.",
                            [{"field": "Idempotency-Key", "message": "Used before with a different body."}]) from None
         except idempotency.StillRunning:
-            raise ApiError(409, "Conflict", "A request with this Idempotency-Key is still being processed.") from None
+            raise ApiError(409, "Conflict", "A request with this Idempotency-Key is still in flight; retry shortly.",
+                           headers={"Retry-After": "1"}) from None
         if record is not None:
             return Response(record.response_body, status=record.status_code,
                             headers={**record.response_headers, "Idempotent-Replayed": "true"})

@@ -321,3 +321,41 @@ def test_failed_request_frees_its_key(api, new_customer):
 def test_overlong_key_is_refused(api, new_customer):
     response = api.post("/customers", new_customer, headers={"Idempotency-Key": "x" * 256})
     assert response.status_code == 422 and customer_count() == 0
+
+
+def _stale_claim(new_customer, key, age_seconds):
+    """An in-flight claim as a request leaves it when its worker dies before it answers."""
+    import json
+    from datetime import timedelta
+
+    from portal.models.base import utcnow
+    from portal.services.idempotency import request_fingerprint
+
+    token = db.session.scalar(sa.select(ApiToken))
+    fingerprint = request_fingerprint("POST", "/api/v1/customers", json.dumps(new_customer).encode())
+    db.session.add(IdempotencyRecord(token_id=token.id, key=key, request_hash=fingerprint,
+                                     created_at=utcnow() - timedelta(seconds=age_seconds)))
+    db.session.commit()
+
+
+def test_in_flight_answers_409_with_retry_after(api, new_customer):
+    _stale_claim(new_customer, "k-6", age_seconds=1)
+    response = api.post("/customers", new_customer, headers={"Idempotency-Key": "k-6"})
+    assert response.status_code == 409 and response.headers["Retry-After"] == "1"
+    assert "still in flight" in response.json["detail"]
+
+
+def test_a_retry_after_a_crashed_request_proceeds_once_the_lease_ran_out(app, api, new_customer):
+    assert app.config.get("IDEMPOTENCY_LEASE_SECONDS", 30) == 30
+    _stale_claim(new_customer, "k-7", age_seconds=31)
+    response = api.post("/customers", new_customer, headers={"Idempotency-Key": "k-7"})
+    assert response.status_code == 201, response.json
+    replay = api.post("/customers", new_customer, headers={"Idempotency-Key": "k-7"})
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json == response.json and customer_count() == 1
+
+
+def test_the_lease_is_configurable(app, api, new_customer):
+    app.config["IDEMPOTENCY_LEASE_SECONDS"] = 5
+    _stale_claim(new_customer, "k-8", age_seconds=6)
+    assert api.post("/customers", new_customer, headers={"Idempotency-Key": "k-8"}).status_code == 201
