@@ -5,7 +5,7 @@ import re
 from decimal import Decimal
 
 from flask import Response, jsonify, request
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from portal.api import MAX_BODY, ApiError, boundary
 from portal.domain.validation import whole_number
@@ -42,6 +42,28 @@ def _field_of(error):
     return path or "(body)", error.message
 
 
+def _decimal_multiple_of(validator, step, instance, schema):
+    """multipleOf in decimal arithmetic: 30639135.58 is a multiple of 0.01 (binary floats say it is not)."""
+    if not validator.is_type(instance, "number"):
+        return
+    if Decimal(repr(instance)) % Decimal(repr(step)) != 0:
+        yield ValidationError(f"{instance} is not a multiple of {step}")
+
+
+BodyValidator = validators.extend(Draft202012Validator, {"multipleOf": _decimal_multiple_of})
+
+
+def _whole_numbers(value):
+    """JSON has one number type: 502.0 is the integer 502 (as JSON Schema says), so the rules get an int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    return value
+
+
 def _refuse_constant(name):
     raise ValueError(name)
 
@@ -70,8 +92,9 @@ def json_body(schema, content_types=JSON_TYPES):
     found = boundary.problems(body)
     if found:
         raise _unprocessable(found)
+    body = _whole_numbers(body)
     errors = {}
-    for error in sorted(Draft202012Validator(schema).iter_errors(body), key=lambda e: list(e.absolute_path)):
+    for error in sorted(BodyValidator(schema).iter_errors(body), key=lambda e: list(e.absolute_path)):
         field, message = _field_of(error)
         errors.setdefault(field, message)
     if errors:

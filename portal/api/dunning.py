@@ -24,7 +24,7 @@ from portal.services import settings_store as store
 
 _TEMPLATE_ID = {"oneOf": [{"type": "string", "pattern": ID_DIGITS}, {"type": "integer", "minimum": 0,
                                                                           "maximum": MAX_ID}]}
-TEMPLATE_REF = {"type": ["object", "null"], "required": ["id"],
+TEMPLATE_REF = {"type": ["object", "null"], "required": ["id"], "additionalProperties": False,
                 "properties": {"id": _TEMPLATE_ID, "name": read_only({"type": "string"})}}
 DAYS = {"type": "integer", "minimum": 1, "maximum": 3650}
 OVERDUE_RULE_INPUT = {

@@ -110,7 +110,7 @@ CUSTOMER_CREATE = {
         "debtorIdent": nullable(DEBTOR_IDENT),
         "primaryContact": {
             "type": "object", "additionalProperties": False, "required": ["email"],
-            "properties": {k: CONTACT_FIELDS[k] for k in ("firstName", "lastName", "email")},
+            "properties": {**{k: CONTACT_FIELDS[k] for k in ("firstName", "lastName")}, "email": EMAIL},
         },
         "invoiceAddress": nullable({"type": "object", "additionalProperties": False,
                                     "properties": ADDRESS_FIELDS}),

@@ -28,6 +28,40 @@ _KIND_SCHEMAS = {
              "x-message": "Use NetN (N 0–365), DayOfMonthD (D 1–31) or MFI1."},
 }
 DECIMAL_INPUT = decimal_input(10**12, exclusive=True)
+_INTERVAL = {"type": "string", "enum": ["Monthly", "Yearly"]}
+_DAY_MONTH = [  # day only (and then required) for SpecifiedDate; month only for SpecifiedDate + Yearly
+    {"if": {"properties": {"type": {"const": "SpecifiedDate"}}},
+     "then": {"required": ["day"], "properties": {"day": {"type": "integer"}}},
+     "else": {"properties": {"day": {"type": "null", "x-message": "Day and month only go with SpecifiedDate."},
+                             "month": {"type": "null", "x-message": "Day and month only go with SpecifiedDate."}}}},
+    {"if": {"properties": {"type": {"const": "SpecifiedDate"}, "interval": {"const": "Yearly"}}},
+     "then": {"required": ["month"], "properties": {"month": {"type": "integer"}}},
+     "else": {"properties": {"month": {"type": "null", "x-message": "Month only goes with SpecifiedDate + Yearly."}}}},
+]
+_DAY = {"type": ["integer", "null"], "minimum": 1, "maximum": 31}
+_MONTH = {"type": ["integer", "null"], "minimum": 1, "maximum": 12}
+JSON_SCHEMAS = {
+    "trackedItemDisplay": {"type": ["object", "null"], "additionalProperties": False, "properties": {
+        "trackedItemDisplayFormat": {"type": "string", "enum": ["Inline", "SeparatePage"]},
+        **{flag: {"type": "boolean"} for flag in rules.TRACKED_ITEM_FLAGS}}},
+    "billingPeriodConfigurations": {"type": ["array", "null"], "maxItems": 2, "items": {
+        "type": "object", "additionalProperties": False, "required": ["type", "rule", "interval"],
+        "properties": {"type": {"type": "string", "enum": ["SpecifiedDate", "CustomerActivation",
+                                                           "FirstSubscriptionActivation"]},
+                       "rule": {"type": "string", "enum": ["SingleInvoice", "MultipleInvoices", "OneInvoicePerDay",
+                                                           "Prompt"]},
+                       "interval": _INTERVAL, "day": _DAY, "month": _MONTH},
+        "allOf": _DAY_MONTH}, "description": "At most one configuration per interval"},
+    "customerBillingStatementSetting": {
+        "type": ["object", "null"], "additionalProperties": False,
+        "required": ["option", "type", "interval", "statementActivityType"],
+        "properties": {"option": {"type": "string", "enum": ["Detailed", "BySubscription", "Summarized"]},
+                       "type": {"type": "string", "enum": ["CustomerAnniversary", "SpecifiedDate"]},
+                       "interval": _INTERVAL, "day": _DAY, "month": _MONTH,
+                       "statementActivityType": {"type": "string", "enum": [
+                           "OnlyParentActivity", "OnlyChildActivity", "ParentAndChildActivity"]}},
+        "allOf": _DAY_MONTH},
+}
 
 
 def _field_schema(setting, output=False):
@@ -39,10 +73,8 @@ def _field_schema(setting, output=False):
                                                           "x-decimal-scale": 2}
     if setting.kind == "string":
         return nullable(text(setting.max_length or 255))
-    if setting.name == "billingPeriodConfigurations":
-        return {"type": ["array", "null"], "items": {"type": "object"}}
-    if setting.kind == "json":
-        return {"type": ["object", "null"]}
+    if setting.name in JSON_SCHEMAS:
+        return JSON_SCHEMAS[setting.name]
     return _KIND_SCHEMAS[setting.kind]
 
 
@@ -53,6 +85,7 @@ def _input_schema(fields):
 
 CUSTOMER_SETTINGS_INPUT = _input_schema(SETTING_FIELDS)
 ORGANIZATION_SETTINGS_INPUT = _input_schema(INHERITABLE_FIELDS)
+ORGANIZATION_SETTINGS_PUT = {**ORGANIZATION_SETTINGS_INPUT, "required": [f.name for f in INHERITABLE_FIELDS]}
 _SOURCES = {"type": "object", "additionalProperties": {"type": "string", "enum": ["customer", "organization", "default"]}}
 CUSTOMER_SETTINGS = {
     "type": "object",

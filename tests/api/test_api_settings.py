@@ -75,8 +75,8 @@ def test_stale_if_match_on_settings_is_412(api, customer):
     ({"avalaraUsageType": "ABCDE"}, "avalaraUsageType", "At most 4 characters."),
     ({"customerGracePeriod": -1}, "customerGracePeriod", None),
     ({"billingPeriodConfigurations": [{"type": "CustomerActivation", "rule": "Prompt", "interval": "Monthly",
-                                       "day": 5}]}, "billingPeriodConfigurations",
-     "Configuration 1: day and month only go with SpecifiedDate."),
+                                       "day": 5}]}, "billingPeriodConfigurations.0.day",  # the schema states it
+     "Day and month only go with SpecifiedDate."),
     ({"defaultPaymentMethodId": "999"}, "defaultPaymentMethodId", "Choose one of this customer's payment methods."),
 ])
 def test_each_rule_answers_422_at_its_field(api, customer, patch, field, message):
