@@ -54,7 +54,13 @@ def _writable(body, current):
     errors = [{"field": k, "message": "Read-only field."} for k in READ_ONLY if k in body and body[k] != current.get(k)]
     if errors:
         raise ApiError(422, "Unprocessable Content", "Read-only fields cannot change.", errors)
-    return {k: v for k, v in body.items() if k not in READ_ONLY}
+    writable = {k: v for k, v in body.items() if k not in READ_ONLY}
+    if "isPrimary" in writable and writable["isPrimary"] is None:  # merge patch: null resets to the default, false
+        if current:
+            writable["isPrimary"] = False
+        else:
+            del writable["isPrimary"]
+    return writable
 
 
 def register(kind):
@@ -66,8 +72,8 @@ def register(kind):
         return respond({"data": [kind.representation(p) for p in kind.items(load_customer(customer_id))]})
 
     def create_part(customer_id):
-        customer = load_customer(customer_id)
-        part = kind.create(customer, _writable(json_body(kind.create_schema), {}))
+        body = json_body(kind.create_schema)
+        part = kind.create(load_customer(customer_id), _writable(body, {}))
         location = url_for(f"api.{kind.name}", customer_id=customer_id, **{item_arg: str(part.id)})
         return respond(kind.representation(part), 201, {"Location": location})
 
@@ -75,10 +81,11 @@ def register(kind):
         return respond(kind.representation(kind.find(load_customer(customer_id), ids[item_arg])))
 
     def patch_part(customer_id, **ids):
+        body = json_body(kind.patch_schema, MERGE_PATCH_TYPES)
         part = kind.find(load_customer(customer_id), ids[item_arg])
         current = kind.representation(part)
         check_if_match(etag_of(current))
-        kind.update(part, _writable(json_body(kind.patch_schema, MERGE_PATCH_TYPES), current))
+        kind.update(part, _writable(body, current))
         db.session.flush()
         return respond(kind.representation(part))
 

@@ -1,11 +1,14 @@
 """Customer endpoints: list, create, read, merge-patch, events."""
 from functools import wraps
 
+import re
+
 import sqlalchemy as sa
 from flask import Response, g, request, url_for
 from sqlalchemy.orm import selectinload
 
-from portal.api import WRITE_METHODS, ApiError, bp
+from portal.api import WRITE_METHODS, ApiError, boundary, bp
+from portal.api.boundary import ID_DIGITS
 from portal.api.common import (
     MERGE_PATCH_TYPES,
     check_if_match,
@@ -63,7 +66,8 @@ def write(view):
             raise ApiError(422, "Unprocessable Content", "This Idempotency-Key was used with a different request.",
                            [{"field": "Idempotency-Key", "message": "Used before with a different body."}]) from None
         except idempotency.StillRunning:
-            raise ApiError(409, "Conflict", "A request with this Idempotency-Key is still being processed.") from None
+            raise ApiError(409, "Conflict", "A request with this Idempotency-Key is still in flight; retry shortly.",
+                           headers={"Retry-After": "1"}) from None
         if record is not None:
             return Response(record.response_body, status=record.status_code,
                             headers={**record.response_headers, "Idempotent-Replayed": "true"})
@@ -89,12 +93,16 @@ def _list_filter():
     args = request.args
     errors = []
     for name, codes in (("country", rules.COUNTRY_CODES), ("currency", rules.CURRENCY_CODES)):
-        if args.get(name) and args[name].upper() not in codes:
-            errors.append({"field": name, "message": f"Unknown {name} code."})
-    if args.get("status") and args["status"] not in ("active", "archived"):
+        if name in args and args[name] not in codes:
+            errors.append({"field": name, "message": f"Unknown {name} code (upper case ISO code)."})
+    if "status" in args and args["status"] not in ("active", "archived"):
         errors.append({"field": "status", "message": "active or archived."})
-    if args.get("legalEntityId") and rules.whole_number(args["legalEntityId"]) is None:
+    if "legalEntityId" in args and not re.match(ID_DIGITS, args["legalEntityId"]):
         errors.append({"field": "legalEntityId", "message": "A numeric id."})
+    for name in ("q", "alias"):
+        problem = boundary.string_problem(args.get(name, ""))
+        if problem:
+            errors.append({"field": name, "message": problem})
     if errors:
         raise ApiError(422, "Unprocessable Content", "Invalid query parameters.", errors)
     flt = customer_search.CustomerFilter.from_args(args)
@@ -139,10 +147,10 @@ def customer(customer_id):
 @write
 def patch_customer(customer_id):
     """JSON merge patch of the customer's own fields; archive and restore through `status`."""
+    body = json_body(CUSTOMER_PATCH, MERGE_PATCH_TYPES)
     customer = load_customer(customer_id)
     current = customer_json(customer)
     check_if_match(etag_of(current))
-    body = json_body(CUSTOMER_PATCH, MERGE_PATCH_TYPES)
     errors = [{"field": name, "message": "Read-only field."}
               for name in CUSTOMER_READ_ONLY if name in body and body[name] != current[name]]
     if errors:

@@ -2,6 +2,8 @@
 from flask import jsonify
 
 from portal.api import bp
+from portal.api.boundary import ID_DIGITS, SINGLE_LINE
+from portal.api.common import CURSOR_PATTERN
 from portal.api import dunning as dunning_api
 from portal.api import schemas as s
 from portal.api import settings as settings_api
@@ -39,18 +41,38 @@ IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
 AUDIT_REASON = {"name": "X-Audit-Reason", "in": "header", "required": False, "schema": {"type": "string"},
                 "description": "Recorded with the change in the audit trail."}
 CURSOR_PARAMS = [_query("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
-                 _query("cursor", {"type": "string"})]
+                 _query("cursor", {"type": "string", "pattern": CURSOR_PATTERN},
+                        "The nextCursor of the previous page; anything else is a 400")]
 
 
-def operation(summary, responses, parameters=(), body=None):
+# Rules JSON Schema cannot state, because they depend on what is stored (a taken alias, a template that must exist)
+# or on other fields in ways the document does not spell out; a schema-valid body may meet them and answer 422
+# naming one of these fields (the OpenAPI test allows exactly these, per operation).
+CUSTOMER_RULES = ["legalEntityId", "vatId", "aliases", "debtorIdent", "primaryContact.email"]
+CONTACT_RULES = ["email", "isPrimary"]
+ADDRESS_RULES = ["name", "type"]
+SETTINGS_RULES = ["taxExemptCode", "eInvoiceBuyerReference", "peppolParticipantId", "autoCollect", "rechargeType",
+                  "rechargeThresholdAmount", "rechargeTargetAmount", "defaultPaymentMethodId", "dunningLadderId",
+                  "billingPeriodConfigurations", "customerBillingStatementSetting"]
+RULE_RULES = ["emailTemplate", "documentTemplate", "level"]
+
+
+def operation(summary, responses, parameters=(), body=None, domain_rules=()):
     op = {"summary": summary, "parameters": list(parameters),
           "responses": {**responses, "4XX": PROBLEM}}
     if body:
         op["requestBody"] = body
+    if any(p is IDEMPOTENCY_KEY for p in parameters):  # a key used before with another body
+        domain_rules = [*domain_rules, "Idempotency-Key"]
+    if domain_rules:
+        op["responses"]["422"] = {**PROBLEM, "description": "A rule the schema cannot state (it depends on stored "
+                                  "data or on other fields) names its field", "x-domain-rules": list(domain_rules)}
+    if any(p is IF_MATCH for p in parameters):
+        op["responses"]["412"] = {**PROBLEM, "description": "If-Match names another version than the current one"}
     return op
 
 
-def _part_paths(collection, id_name, schema):
+def _part_paths(collection, id_name, schema, rules):
     customer_id, part_id = _path_param("customerId"), _path_param(id_name)
     merge = ("application/merge-patch+json", "application/json")
     return {
@@ -58,13 +80,13 @@ def _part_paths(collection, id_name, schema):
             "get": operation(f"The customer's {collection}", {"200": _json(f"{schema}List", headers=ETAG)},
                              [customer_id]),
             "post": operation(f"Add to the customer's {collection}", {"201": _json(schema, "Created", ETAG)},
-                              [customer_id, IDEMPOTENCY_KEY, AUDIT_REASON], _body(f"{schema}Create")),
+                              [customer_id, IDEMPOTENCY_KEY, AUDIT_REASON], _body(f"{schema}Create"), rules),
         },
         f"/customers/{{customerId}}/{collection}/{{{id_name}}}": {
             "get": operation(f"Read one of the customer's {collection}", {"200": _json(schema, headers=ETAG)},
                              [customer_id, part_id]),
             "patch": operation("Change it (JSON merge patch)", {"200": _json(schema, headers=ETAG)},
-                               [customer_id, part_id, IF_MATCH, AUDIT_REASON], _body(f"{schema}Patch", merge)),
+                               [customer_id, part_id, IF_MATCH, AUDIT_REASON], _body(f"{schema}Patch", merge), rules),
             "delete": operation("Remove it", {"204": {"description": "Removed"}},
                                 [customer_id, part_id, IF_MATCH, AUDIT_REASON]),
         },
@@ -76,41 +98,42 @@ def paths():
     return {
         "/customers": {
             "get": operation("List and search customers", {"200": _json("CustomerList", headers=ETAG)}, [
-                _query("q", {"type": "string"}, "Words matching name, debtor ident, account number, email, alias, VAT id"),
+                _query("q", {"type": "string", "pattern": SINGLE_LINE}, "Words matching name, debtor ident, account number, email, alias, VAT id"),
                 _query("status", {"type": "string", "enum": ["active", "archived"]}),
-                _query("country", {"type": "string"}), _query("currency", {"type": "string"}),
-                _query("legalEntityId", {"type": "string"}), _query("alias", {"type": "string"}),
+                _query("country", s.COUNTRY), _query("currency", s.CURRENCY),
+                _query("legalEntityId", {"type": "string", "pattern": ID_DIGITS}),
+                _query("alias", {"type": "string", "pattern": SINGLE_LINE}),
                 *CURSOR_PARAMS]),
             "post": operation("Create a customer", {"201": _json("Customer", "Created", ETAG)},
-                              [IDEMPOTENCY_KEY, AUDIT_REASON], _body("CustomerCreate")),
+                              [IDEMPOTENCY_KEY, AUDIT_REASON], _body("CustomerCreate"), CUSTOMER_RULES),
         },
         "/customers/{customerId}": {
             "get": operation("Read a customer", {"200": _json("Customer", headers=ETAG)}, [customer_id]),
             "patch": operation("Change a customer (JSON merge patch); archive or restore via status",
                                {"200": _json("Customer", headers=ETAG)}, [customer_id, IF_MATCH, AUDIT_REASON],
-                               _body("CustomerPatch", ("application/merge-patch+json", "application/json"))),
+                               _body("CustomerPatch", ("application/merge-patch+json", "application/json")), CUSTOMER_RULES),
         },
-        **_part_paths("addresses", "addressId", "Address"),
-        **_part_paths("contacts", "contactId", "Contact"),
+        **_part_paths("addresses", "addressId", "Address", ADDRESS_RULES),
+        **_part_paths("contacts", "contactId", "Contact", CONTACT_RULES),
         "/customers/{customerId}/settings": {
             "get": operation("The customer's billing settings: own values, effective values, sources",
                              {"200": _json("CustomerSettings", headers=ETAG)}, [customer_id]),
             "put": operation("Replace the customer layer (every field; null inherits)",
                              {"200": _json("CustomerSettings", headers=ETAG)}, [customer_id, IF_MATCH, AUDIT_REASON],
-                             _body("CustomerSettingsInput")),
+                             _body("CustomerSettingsInput"), SETTINGS_RULES),
             "patch": operation("Merge patch of the customer layer (null resets to inherited)",
                                {"200": _json("CustomerSettings", headers=ETAG)}, [customer_id, IF_MATCH, AUDIT_REASON],
-                               _body("CustomerSettingsInput", ("application/merge-patch+json", "application/json"))),
+                               _body("CustomerSettingsInput", ("application/merge-patch+json", "application/json")), SETTINGS_RULES),
         },
         "/organization/settings": {
             "get": operation("The organization's settings layer", {"200": _json("OrganizationSettings", headers=ETAG)}),
             "put": operation("Replace the organization layer (every field; null uses the default)",
                              {"200": _json("OrganizationSettings", headers=ETAG)}, [IF_MATCH, AUDIT_REASON],
-                             _body("OrganizationSettingsInput")),
+                             _body("OrganizationSettingsPut"), SETTINGS_RULES),
             "patch": operation("Merge patch of the organization layer", {"200": _json("OrganizationSettings",
                                                                                         headers=ETAG)},
                                [IF_MATCH, AUDIT_REASON],
-                               _body("OrganizationSettingsInput", ("application/merge-patch+json", "application/json"))),
+                               _body("OrganizationSettingsInput", ("application/merge-patch+json", "application/json")), SETTINGS_RULES),
         },
         "/customers/{customerId}/dunning-timeline": {
             "get": operation("What happens to an unpaid invoice: due date, reminders, dunning notices, fees",
@@ -121,13 +144,13 @@ def paths():
         "/dunning/overdue-rules": {
             "get": operation("The overdue rules by level", {"200": _json("OverdueRuleList", headers=ETAG)}),
             "post": operation("Add an overdue rule (at most five)", {"201": _json("OverdueRule", "Created", ETAG)},
-                              [IDEMPOTENCY_KEY, AUDIT_REASON], _body("OverdueRuleInput")),
+                              [IDEMPOTENCY_KEY, AUDIT_REASON], _body("OverdueRuleInput"), RULE_RULES),
         },
         "/dunning/overdue-rules/{id}": {
             "get": operation("Read an overdue rule", {"200": _json("OverdueRule", headers=ETAG)}, [_path_param("id")]),
             "put": operation("Replace an overdue rule; a different level moves it", {"200": _json("OverdueRule",
                                                                                                   headers=ETAG)},
-                             [_path_param("id"), IF_MATCH, AUDIT_REASON], _body("OverdueRuleInput")),
+                             [_path_param("id"), IF_MATCH, AUDIT_REASON], _body("OverdueRuleInput"), RULE_RULES),
             "delete": operation("Delete an overdue rule; the levels close up", {"204": {"description": "Deleted"}},
                                 [_path_param("id"), IF_MATCH, AUDIT_REASON]),
         },
@@ -161,7 +184,8 @@ def document():
                 "CustomerSettings": settings_api.CUSTOMER_SETTINGS,
                 "CustomerSettingsInput": settings_api.CUSTOMER_SETTINGS_INPUT,
                 "OrganizationSettings": settings_api.ORGANIZATION_SETTINGS,
-                "OrganizationSettingsInput": settings_api.ORGANIZATION_SETTINGS_INPUT, "ContactPatch": s.CONTACT_PATCH, "ContactList": s.CONTACT_LIST,
+                "OrganizationSettingsInput": settings_api.ORGANIZATION_SETTINGS_INPUT,
+                "OrganizationSettingsPut": settings_api.ORGANIZATION_SETTINGS_PUT, "ContactPatch": s.CONTACT_PATCH, "ContactList": s.CONTACT_LIST,
             },
         },
     }

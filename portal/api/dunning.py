@@ -14,26 +14,37 @@ from portal.api.common import (
 from portal.api.customers import load_customer, write
 from portal.api.representations import timestamp
 from portal.domain import dunning as dunning_domain
-from portal.domain.validation import whole_number
+from portal.api.boundary import ID_DIGITS
+from portal.api.schemas import read_only
+from portal.domain.validation import MAX_ID, whole_number
 from portal.extensions import db
 from portal.models import OverdueRule
 from portal.services import dunning
 from portal.services import settings_store as store
 
-TEMPLATE_REF = {"type": ["object", "null"], "properties": {"id": {"type": ["string", "integer"]},
-                                                            "name": {"type": "string"}}}
+_TEMPLATE_ID = {"oneOf": [{"type": "string", "pattern": ID_DIGITS}, {"type": "integer", "minimum": 0,
+                                                                          "maximum": MAX_ID}]}
+TEMPLATE_REF = {"type": ["object", "null"], "required": ["id"], "additionalProperties": False,
+                "properties": {"id": _TEMPLATE_ID, "name": read_only({"type": "string"})}}
+DAYS = {"type": "integer", "minimum": 1, "maximum": 3650}
 OVERDUE_RULE_INPUT = {
     "type": "object", "additionalProperties": False,
     "required": ["daysOverdue", "emailTemplate"],
     "properties": {
-        "daysOverdue": {"type": "integer"}, "dueInDays": {"type": "integer"},
+        "daysOverdue": DAYS, "dueInDays": DAYS,
         "type": {"type": "string", "enum": list(dunning_domain.RULE_TYPES)},
-        "emailTemplate": TEMPLATE_REF, "documentTemplate": TEMPLATE_REF,
-        "amountInCents": {"type": ["integer", "null"]}, "attachOriginalInvoice": {"type": "boolean"},
-        "sendLetter": {"type": "boolean"}, "isEnabled": {"type": "boolean"},
+        "emailTemplate": {**TEMPLATE_REF, "type": "object"}, "documentTemplate": TEMPLATE_REF,
+        "amountInCents": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID,
+                          "description": "Fee in minor units; required for dunning"},
+        "attachOriginalInvoice": {"type": "boolean"}, "sendLetter": {"type": "boolean"},
+        "isEnabled": {"type": "boolean"},
         "level": {"type": "integer", "minimum": 1, "maximum": dunning_domain.MAX_RULES},
-        "id": {}, "createdAt": {}, "updatedAt": {}, "uri": {},
+        "id": read_only(), "createdAt": read_only(), "updatedAt": read_only(), "uri": read_only(),
     },
+    # A dunning notice carries a letter and a fee (section 7).
+    "if": {"required": ["type"], "properties": {"type": {"const": "dunning"}}},
+    "then": {"required": ["documentTemplate", "amountInCents"],
+             "properties": {"documentTemplate": {"type": "object"}, "amountInCents": {"type": "integer"}}},
 }
 _REF_OUT = {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"},
                                                                        "name": {"type": "string"}}}
@@ -115,9 +126,10 @@ def overdue_rule(rule_id):
 @bp.put("/dunning/overdue-rules/<rule_id>")
 @write
 def put_overdue_rule(rule_id):
+    body = _input()
     rule = load_rule(rule_id)
     check_if_match(etag_of(rule_json(rule)))
-    dunning.update_rule(rule, _input())
+    dunning.update_rule(rule, body)
     db.session.flush()
     db.session.refresh(rule)
     return respond(rule_json(rule))

@@ -1,9 +1,19 @@
 """How the API shows a resource (camelCase JSON, ids as strings)."""
+from decimal import Decimal
+
 from flask import url_for
 
 
 def _id(value):
     return None if value is None else str(value)
+
+
+def decimal_text(value, scale=2):
+    """A decimal as a JSON string of its fixed scale ("19.00"), as the audit trail shows it."""
+    if value is None:
+        return None
+    number = Decimal(value).quantize(Decimal(1).scaleb(-scale))
+    return str(number.copy_abs() if number.is_zero() else number)
 
 
 def timestamp(value):
@@ -37,7 +47,7 @@ def customer_json(customer):
         "name": customer.name, "customerType": customer.customer_type, "language": customer.language,
         "country": customer.country, "currency": customer.currency,
         "legalEntityId": _id(customer.legal_entity_id), "vatId": customer.vat_id,
-        "taxCountry": customer.tax_country, "taxId": customer.tax_id, "taxRate": float(customer.tax_rate),
+        "taxCountry": customer.tax_country, "taxId": customer.tax_id, "taxRate": decimal_text(customer.tax_rate),
         "contractorReferences": list(customer.contractor_references or []), "aliases": customer.alias_values,
         "status": customer.status, "createdAt": timestamp(customer.created_at),
         "updatedAt": timestamp(customer.updated_at), "version": customer.version,

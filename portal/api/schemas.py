@@ -1,49 +1,105 @@
 """JSON Schemas of the API's bodies: requests are validated with them and the OpenAPI document shows them."""
+from portal.api.boundary import ID_DIGITS, SINGLE_LINE
+from portal.domain.validation import COUNTRY_CODES, CURRENCY_CODES, IDENT_PATTERN, LANGUAGE_CODES, MAX_ID
 from portal.models.customer import (
     ADDRESS_TYPES,
     CUSTOMER_TYPES,
     EMAIL_PREFERENCES,
     STATUSES,
 )
+from portal.services.customers import ALIAS_MAX, DEBTOR_IDENT_MAX
 
 
 def nullable(schema):
     """The schema, or null."""
+    if "enum" in schema:
+        schema = {**schema, "enum": [*schema["enum"], None]}
     types = schema["type"] if isinstance(schema.get("type"), list) else [schema["type"]]
     return {**schema, "type": [*types, "null"]}
+
+
+def read_only(schema=None):
+    """A field the server sets: sent back unchanged it is ignored, so generators leave it out of requests."""
+    return {**(schema or {}), "readOnly": True}
+
+
+def text(max_length):
+    """Single-line text (no control characters) of at most max_length characters; the rules trim it."""
+    return {"type": "string", "maxLength": max_length, "pattern": SINGLE_LINE}
+
+
+# Text that must not be blank: at least one character that is neither a space nor a control character.
+_NOT_BLANK = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+# One entry of a list: no surrounding spaces (the rules trim entries and compare them trimmed).
+_ENTRY = "^[^\\s\\x00-\\x1f\\x7f-\\x9f]([^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f])?$"
+
+
+def required_text(max_length, label="This field"):
+    return {"type": "string", "maxLength": max_length, "pattern": _NOT_BLANK, "x-message-pattern": f"{label} is required."}
+
+
+def entries(max_length, max_items=50):
+    """A list of distinct, trimmed, non-empty strings."""
+    return {"type": "array", "maxItems": max_items, "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": _ENTRY}}
+
+
+def decimal_input(maximum, exclusive=False, pattern="^[0-9]{1,12}(\\.[0-9]{1,2})?$"):
+    """A decimal of scale 2, from 0: a JSON number or a string of ASCII digits; it goes out as a string."""
+    bound = {"exclusiveMaximum": maximum} if exclusive else {"maximum": maximum}
+    return {"x-decimal-scale": 2, "oneOf": [
+        {"type": "number", "minimum": 0, "multipleOf": 0.01, **bound},
+        {"type": "string", "pattern": pattern, "description": "ASCII digits with up to two decimals"},
+    ]}
+
+
+def decimal_output(description="A decimal with two decimals, as a string"):
+    return {"type": "string", "pattern": "^-?[0-9]+\\.[0-9]{2}$", "description": description}
 
 
 STRING = {"type": "string"}
 ID = {"type": "string", "pattern": "^[0-9]+$", "description": "Numeric id, as a string."}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
-ID_INPUT = {"type": ["string", "integer", "null"]}
-DECIMAL_INPUT = {"type": ["number", "string", "null"]}
+ID_INPUT = {"oneOf": [{"type": "string", "pattern": ID_DIGITS}, {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+                      {"type": "null"}], "description": "An id (as the API shows it, or as a number); null for none"}
+COUNTRY = {"type": "string", "enum": sorted(COUNTRY_CODES), "description": "ISO 3166-1 alpha-2",
+           "x-message": "Choose a country (ISO 3166-1 alpha-2 code)."}
+CURRENCY = {"type": "string", "enum": sorted(CURRENCY_CODES), "description": "ISO 4217",
+            "x-message": "Choose a currency (ISO 4217 code)."}
+LANGUAGE = {"type": "string", "enum": sorted(LANGUAGE_CODES), "description": "ISO 639-1",
+            "x-message": "Choose a language (ISO 639-1 code)."}
+TAX_RATE_INPUT = {**decimal_input(100, pattern="^(100(\\.00?)?|[0-9]{1,2}(\\.[0-9]{1,2})?)$"),
+                  "x-message": "Enter a number from 0.00 to 100.00."}
+EMAIL = {"type": "string", "format": "email", "maxLength": 254, "pattern": SINGLE_LINE}
 
 ADDRESS_FIELDS = {
-    "line1": nullable(STRING), "line2": nullable(STRING), "city": nullable(STRING), "state": nullable(STRING),
-    "postalCode": nullable(STRING), "country": nullable(STRING),
+    "line1": nullable(text(200)), "line2": nullable(text(200)), "city": nullable(text(100)),
+    "state": nullable(text(100)), "postalCode": nullable(text(20)), "country": nullable(COUNTRY),
 }
 CONTACT_FIELDS = {
-    "firstName": nullable(STRING), "lastName": nullable(STRING), "email": nullable(STRING),
-    "phone": nullable(STRING),
-    "emailPreferences": nullable({"type": "array", "items": {"type": "string", "enum": list(EMAIL_PREFERENCES)}}),
-    "isPrimary": nullable({"type": "boolean"}),
+    "firstName": nullable(text(100)), "lastName": nullable(text(100)), "email": nullable(EMAIL),
+    "phone": nullable(text(40)),
+    "emailPreferences": nullable({"type": "array", "uniqueItems": True,
+                                  "items": {"type": "string", "enum": list(EMAIL_PREFERENCES)}}),
+    "isPrimary": nullable({"type": "boolean", "description": "null is false"}),
 }
 CUSTOMER_WRITABLE = {
-    "name": STRING,
+    "name": required_text(200, "Name"),
     "customerType": {"type": "string", "enum": list(CUSTOMER_TYPES)},
-    "language": STRING,
-    "country": STRING,
-    "currency": STRING,
+    "language": LANGUAGE,
+    "country": COUNTRY,
+    "currency": CURRENCY,
     "legalEntityId": ID_INPUT,
-    "vatId": nullable(STRING),
-    "taxCountry": nullable(STRING),
-    "taxId": nullable(STRING),
-    "taxRate": DECIMAL_INPUT,
-    "aliases": nullable(STRING_LIST),
-    "contractorReferences": nullable(STRING_LIST),
+    "vatId": nullable(text(32)),
+    "taxCountry": nullable(COUNTRY),
+    "taxId": nullable(text(64)),
+    "taxRate": TAX_RATE_INPUT,
+    "aliases": nullable(entries(ALIAS_MAX)),
+    "contractorReferences": nullable(entries(128)),
 }
+DEBTOR_IDENT = {"type": "string", "maxLength": DEBTOR_IDENT_MAX, "pattern": IDENT_PATTERN.pattern,
+                "description": "Letters, digits and . _ - /; generated when left out"}
 
 CUSTOMER_CREATE = {
     "type": "object",
@@ -51,10 +107,10 @@ CUSTOMER_CREATE = {
     "required": ["name", "customerType", "language", "country", "currency", "primaryContact"],
     "properties": {
         **CUSTOMER_WRITABLE,
-        "debtorIdent": nullable(STRING),
+        "debtorIdent": nullable(DEBTOR_IDENT),
         "primaryContact": {
             "type": "object", "additionalProperties": False, "required": ["email"],
-            "properties": {k: CONTACT_FIELDS[k] for k in ("firstName", "lastName", "email")},
+            "properties": {**{k: CONTACT_FIELDS[k] for k in ("firstName", "lastName")}, "email": EMAIL},
         },
         "invoiceAddress": nullable({"type": "object", "additionalProperties": False,
                                     "properties": ADDRESS_FIELDS}),
@@ -70,7 +126,7 @@ CUSTOMER_PATCH = {
     "properties": {
         **CUSTOMER_WRITABLE,
         "status": {"type": "string", "enum": list(STATUSES)},
-        **{name: {} for name in CUSTOMER_READ_ONLY},
+        **{name: read_only() for name in CUSTOMER_READ_ONLY},
     },
 }
 
@@ -102,7 +158,7 @@ CUSTOMER = {
         "customerType": {"type": "string", "enum": list(CUSTOMER_TYPES)}, "language": STRING, "country": STRING,
         "currency": STRING, "legalEntityId": nullable(ID), "vatId": nullable(STRING),
         "taxCountry": nullable(STRING), "taxId": nullable(STRING),
-        "taxRate": {"type": "number", "minimum": 0, "maximum": 100},
+        "taxRate": decimal_output("Percent, 0.00 to 100.00, as a string"),
         "contractorReferences": STRING_LIST, "aliases": STRING_LIST,
         "status": {"type": "string", "enum": list(STATUSES)}, "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP,
         "version": {"type": "integer"}, "primaryContact": nullable(CONTACT),
@@ -141,12 +197,12 @@ PROBLEM = {
     },
 }
 
-_ADDRESS_INPUT = {"type": nullable({"type": "string", "enum": list(ADDRESS_TYPES)}), "name": nullable(STRING),
-                  **ADDRESS_FIELDS, "isMain": {}, "id": {}, "uri": {}}
+_ADDRESS_INPUT = {"type": nullable({"type": "string", "enum": list(ADDRESS_TYPES)}), "name": nullable(text(200)),
+                  **ADDRESS_FIELDS, "isMain": read_only(), "id": read_only(), "uri": read_only()}
 ADDRESS_CREATE = {"type": "object", "additionalProperties": False, "required": ["line1", "country"],
                   "properties": _ADDRESS_INPUT}
 ADDRESS_PATCH = {"type": "object", "additionalProperties": False, "properties": _ADDRESS_INPUT}
-_CONTACT_INPUT = {**CONTACT_FIELDS, "id": {}, "uri": {}}
+_CONTACT_INPUT = {**CONTACT_FIELDS, "id": read_only(), "uri": read_only()}
 CONTACT_CREATE = {"type": "object", "additionalProperties": False, "required": ["email"],
                   "properties": _CONTACT_INPUT}
 CONTACT_PATCH = {"type": "object", "additionalProperties": False, "properties": _CONTACT_INPUT}

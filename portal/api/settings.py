@@ -12,51 +12,92 @@ from portal.api.common import (
     respond,
 )
 from portal.api.customers import load_customer, write
+from portal.api.representations import decimal_text
+from portal.api.schemas import decimal_input, decimal_output, nullable, read_only, text
 from portal.domain import settings as rules
 from portal.domain.settings_fields import INHERITABLE_FIELDS, SETTING_FIELDS
 from portal.extensions import db
 from portal.services import settings_store as store
 
 READ_ONLY = ("id", "uri", "effective", "sources", "hasPaymentMethod", "overrideCounts")
+_TERM = ("^(Net([0-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-5])|DayOfMonth([1-9]|[12][0-9]|3[01])|MFI1)$")
 _KIND_SCHEMAS = {
     "bool": {"type": ["boolean", "null"]},
-    "int": {"type": ["integer", "null"], "minimum": 0},
-    "decimal": {"type": ["number", "string", "null"]},
-    "string": {"type": ["string", "null"]},
-    "term": {"type": ["string", "null"], "description": "NetN (0–365), DayOfMonthD (1–31) or MFI1"},
-    "json": {"type": ["object", "array", "null"]},
+    "int": {"type": ["integer", "null"], "minimum": 0, "maximum": 36500, "description": "days"},
+    "term": {"type": ["string", "null"], "pattern": _TERM, "description": "NetN (0–365), DayOfMonthD (1–31) or MFI1",
+             "x-message": "Use NetN (N 0–365), DayOfMonthD (D 1–31) or MFI1."},
+}
+DECIMAL_INPUT = decimal_input(10**12, exclusive=True)
+_INTERVAL = {"type": "string", "enum": ["Monthly", "Yearly"]}
+_DAY_MONTH = [  # day only (and then required) for SpecifiedDate; month only for SpecifiedDate + Yearly
+    {"if": {"properties": {"type": {"const": "SpecifiedDate"}}},
+     "then": {"required": ["day"], "properties": {"day": {"type": "integer"}}},
+     "else": {"properties": {"day": {"type": "null", "x-message": "Day and month only go with SpecifiedDate."},
+                             "month": {"type": "null", "x-message": "Day and month only go with SpecifiedDate."}}}},
+    {"if": {"properties": {"type": {"const": "SpecifiedDate"}, "interval": {"const": "Yearly"}}},
+     "then": {"required": ["month"], "properties": {"month": {"type": "integer"}}},
+     "else": {"properties": {"month": {"type": "null", "x-message": "Month only goes with SpecifiedDate + Yearly."}}}},
+]
+_DAY = {"type": ["integer", "null"], "minimum": 1, "maximum": 31}
+_MONTH = {"type": ["integer", "null"], "minimum": 1, "maximum": 12}
+JSON_SCHEMAS = {
+    "trackedItemDisplay": {"type": ["object", "null"], "additionalProperties": False, "properties": {
+        "trackedItemDisplayFormat": {"type": "string", "enum": ["Inline", "SeparatePage"]},
+        **{flag: {"type": "boolean"} for flag in rules.TRACKED_ITEM_FLAGS}}},
+    "billingPeriodConfigurations": {"type": ["array", "null"], "maxItems": 2, "items": {
+        "type": "object", "additionalProperties": False, "required": ["type", "rule", "interval"],
+        "properties": {"type": {"type": "string", "enum": ["SpecifiedDate", "CustomerActivation",
+                                                           "FirstSubscriptionActivation"]},
+                       "rule": {"type": "string", "enum": ["SingleInvoice", "MultipleInvoices", "OneInvoicePerDay",
+                                                           "Prompt"]},
+                       "interval": _INTERVAL, "day": _DAY, "month": _MONTH},
+        "allOf": _DAY_MONTH}, "description": "At most one configuration per interval"},
+    "customerBillingStatementSetting": {
+        "type": ["object", "null"], "additionalProperties": False,
+        "required": ["option", "type", "interval", "statementActivityType"],
+        "properties": {"option": {"type": "string", "enum": ["Detailed", "BySubscription", "Summarized"]},
+                       "type": {"type": "string", "enum": ["CustomerAnniversary", "SpecifiedDate"]},
+                       "interval": _INTERVAL, "day": _DAY, "month": _MONTH,
+                       "statementActivityType": {"type": "string", "enum": [
+                           "OnlyParentActivity", "OnlyChildActivity", "ParentAndChildActivity"]}},
+        "allOf": _DAY_MONTH},
 }
 
 
-def _field_schema(setting):
+def _field_schema(setting, output=False):
+    """The JSON Schema of one setting, as sent (input) or as shown (output: decimals as strings)."""
     if setting.kind == "enum":
         return {"type": ["string", "null"], "enum": [*setting.choices, None]}
-    if setting.name == "billingPeriodConfigurations":
-        return {"type": ["array", "null"], "items": {"type": "object"}}
-    if setting.kind == "json":
-        return {"type": ["object", "null"]}
+    if setting.kind == "decimal":
+        return nullable(decimal_output()) if output else {"oneOf": [*DECIMAL_INPUT["oneOf"], {"type": "null"}],
+                                                          "x-decimal-scale": 2}
+    if setting.kind == "string":
+        return nullable(text(setting.max_length or 255))
+    if setting.name in JSON_SCHEMAS:
+        return JSON_SCHEMAS[setting.name]
     return _KIND_SCHEMAS[setting.kind]
 
 
 def _input_schema(fields):
     return {"type": "object", "additionalProperties": False,
-            "properties": {**{f.name: _field_schema(f) for f in fields}, **{name: {} for name in READ_ONLY}}}
+            "properties": {**{f.name: _field_schema(f) for f in fields}, **{name: read_only() for name in READ_ONLY}}}
 
 
 CUSTOMER_SETTINGS_INPUT = _input_schema(SETTING_FIELDS)
 ORGANIZATION_SETTINGS_INPUT = _input_schema(INHERITABLE_FIELDS)
+ORGANIZATION_SETTINGS_PUT = {**ORGANIZATION_SETTINGS_INPUT, "required": [f.name for f in INHERITABLE_FIELDS]}
 _SOURCES = {"type": "object", "additionalProperties": {"type": "string", "enum": ["customer", "organization", "default"]}}
 CUSTOMER_SETTINGS = {
     "type": "object",
     "required": [*(f.name for f in SETTING_FIELDS), "hasPaymentMethod", "effective", "sources", "id", "uri"],
-    "properties": {**{f.name: _field_schema(f) for f in SETTING_FIELDS}, "hasPaymentMethod": {"type": "boolean"},
+    "properties": {**{f.name: _field_schema(f, output=True) for f in SETTING_FIELDS}, "hasPaymentMethod": {"type": "boolean"},
                    "effective": {"type": "object"}, "sources": _SOURCES, "id": {"type": "string"},
                    "uri": {"type": "string"}},
 }
 ORGANIZATION_SETTINGS = {
     "type": "object",
     "required": [*(f.name for f in INHERITABLE_FIELDS), "effective", "sources", "overrideCounts", "uri"],
-    "properties": {**{f.name: _field_schema(f) for f in INHERITABLE_FIELDS}, "effective": {"type": "object"},
+    "properties": {**{f.name: _field_schema(f, output=True) for f in INHERITABLE_FIELDS}, "effective": {"type": "object"},
                    "sources": _SOURCES, "overrideCounts": {"type": "object",
                                                            "additionalProperties": {"type": "integer"}},
                    "uri": {"type": "string"}},
@@ -64,9 +105,9 @@ ORGANIZATION_SETTINGS = {
 
 
 def jsonable(value):
-    """Decimals as numbers, the rest as is."""
+    """Decimals as strings of their scale ("12.50"), the rest as is."""
     if isinstance(value, Decimal):
-        return float(value)
+        return decimal_text(value)
     return value
 
 
@@ -112,9 +153,9 @@ def customer_settings(customer_id):
 @write
 def put_customer_settings(customer_id):
     """Replace the customer layer: every writable field present (null inherits); read-only fields are ignored."""
+    body = _without_read_only(json_body(CUSTOMER_SETTINGS_INPUT))
     customer = load_customer(customer_id)
     check_if_match(etag_of(customer_settings_json(customer)))
-    body = _without_read_only(json_body(CUSTOMER_SETTINGS_INPUT))
     store.replace_customer_settings(customer, body)
     db.session.flush()
     return respond(customer_settings_json(customer))
@@ -124,9 +165,9 @@ def put_customer_settings(customer_id):
 @write
 def patch_customer_settings(customer_id):
     """JSON merge patch of the customer layer: null resets a field to inherited."""
+    body = _without_read_only(json_body(CUSTOMER_SETTINGS_INPUT, MERGE_PATCH_TYPES))
     customer = load_customer(customer_id)
     check_if_match(etag_of(customer_settings_json(customer)))
-    body = _without_read_only(json_body(CUSTOMER_SETTINGS_INPUT, MERGE_PATCH_TYPES))
     store.update_customer_settings(customer, body)
     db.session.flush()
     return respond(customer_settings_json(customer))

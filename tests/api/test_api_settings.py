@@ -61,7 +61,7 @@ def test_stale_if_match_on_settings_is_412(api, customer):
 
 
 @pytest.mark.parametrize("patch, field, message", [
-    ({"term": "Net400"}, "term", "NetN takes N from 0 to 365."),
+    ({"term": "Net400"}, "term", "Use NetN (N 0–365), DayOfMonthD (D 1–31) or MFI1."),
     ({"term": "Weekly"}, "term", "Use NetN (N 0–365), DayOfMonthD (D 1–31) or MFI1."),
     ({"taxExempt": True}, "taxExemptCode", "Required when the customer is tax exempt."),
     ({"eInvoiceFormat": "xrechnung-ubl"}, "eInvoiceBuyerReference",
@@ -75,8 +75,8 @@ def test_stale_if_match_on_settings_is_412(api, customer):
     ({"avalaraUsageType": "ABCDE"}, "avalaraUsageType", "At most 4 characters."),
     ({"customerGracePeriod": -1}, "customerGracePeriod", None),
     ({"billingPeriodConfigurations": [{"type": "CustomerActivation", "rule": "Prompt", "interval": "Monthly",
-                                       "day": 5}]}, "billingPeriodConfigurations",
-     "Configuration 1: day and month only go with SpecifiedDate."),
+                                       "day": 5}]}, "billingPeriodConfigurations.0.day",  # the schema states it
+     "Day and month only go with SpecifiedDate."),
     ({"defaultPaymentMethodId": "999"}, "defaultPaymentMethodId", "Choose one of this customer's payment methods."),
 ])
 def test_each_rule_answers_422_at_its_field(api, customer, patch, field, message):
@@ -100,7 +100,7 @@ def test_valid_combinations_are_accepted(api, customer):
         "rechargeType": "BringBalanceBackTo", "rechargeThresholdAmount": "50.00", "rechargeTargetAmount": 200,
     })
     assert response.status_code == 200, response.json
-    assert response.json["rechargeTargetAmount"] == 200.0
+    assert response.json["rechargeTargetAmount"] == "200.00"
     assert response.json["effective"]["billingPeriodConfigurations"][0]["month"] == 7
 
 
