@@ -164,16 +164,23 @@ def vat_id(value, country_code=None):
     return compact
 
 
+RATE_TEXT = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?")
+
+
 def tax_rate(value):
     """A percentage from 0.00 to 100.00 with at most two decimals; empty means 0.00."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return Decimal("0.00")
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise ValueError("Enter a number from 0.00 to 100.00.")
+    if isinstance(value, str) and not RATE_TEXT.fullmatch(value.strip()):
+        # Decimal() also reads "١٢", "1_2" and "-0": typed text is plain ASCII digits
+        raise ValueError("Enter a number from 0.00 to 100.00.")
     try:
         rate = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
         raise ValueError("Enter a number from 0.00 to 100.00.") from None
+    rate = abs(rate) if rate == 0 else rate  # -0 is 0
     if not rate.is_finite() or rate < 0 or rate > 100:
         raise ValueError("Enter a number from 0.00 to 100.00.")
     if rate != rate.quantize(Decimal("0.01")):

@@ -140,3 +140,10 @@ def test_every_query_argument_answers_hostile_input_below_500(app, site, sign_in
         assert response.status_code < 500, (url, query)
 
     get()
+
+
+@pytest.mark.parametrize("typed", ["١٢", "1_2", "-0", "+5", "１２", "12.5.1", "1e2"])
+def test_a_tax_rate_typed_in_a_form_is_plain_ascii_digits(site, sign_in, typed):
+    manager = sign_in("manager")
+    response = manager.save(f"/customers/{site.customer.id}/sections/tax/edit", {"tax_rate": typed})
+    assert response.status_code == 422 and "Enter a number from 0.00 to 100.00." in response.get_data(as_text=True)
