@@ -39,6 +39,7 @@ def create_app(config_name=None, **overrides):
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     limits.init_app(app)  # after_request hooks run in reverse order: this one after the limiter's
     limiter.init_app(app)  # before CSRF, so that refused sign-ins count towards the limit too
+    limits.remember_own_headers(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     from portal.auth import init_login

@@ -2,6 +2,8 @@
 import os
 from pathlib import Path
 
+from portal.db_setup import json_from_database
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 HTMX_VERSION = "2.0.11"
@@ -27,7 +29,7 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_deserializer": json_from_database}
     PORTAL_HTMX_URL = os.environ.get("PORTAL_HTMX_URL", HTMX_URL)
     PORTAL_HTMX_INTEGRITY = os.environ.get("PORTAL_HTMX_INTEGRITY", HTMX_INTEGRITY)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -5,6 +5,27 @@ from sqlalchemy import event
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def _readable(value):
+    """A stored JSON value with any lone surrogate shown as U+FFFD (no UTF-8 encodes one, so no page could)."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_readable(item) for item in value]
+    if isinstance(value, dict):
+        return {_readable(key): _readable(item) for key, item in value.items()}
+    return value
+
+
+def json_from_database(text):
+    """JSON columns as read: rows stored before the input boundary existed must not break a page."""
+    import json
+
+    if isinstance(text, (bytes, bytearray, memoryview)):  # psycopg hands over the raw bytes
+        text = bytes(text).decode()
+    value = json.loads(text)
+    return _readable(value) if "\\ud" in text.lower() else value
+
+
 def _sqlite_connect(dbapi_connection, _record):
     # Let SQLAlchemy's "begin" event below open transactions, not the sqlite3 module.
     dbapi_connection.isolation_level = None
