@@ -17,14 +17,21 @@ def insecure_transport():
             and request.headers.get("X-Forwarded-Proto") != "https")
 
 
+SECURE_COOKIES_NOTE = ("Session cookies are Secure: serve the portal over HTTPS (or behind a TLS proxy that sets "
+                       "X-Forwarded-Proto). For a local try, `make run` uses the development settings.")
+
+
+def warn_at_start(app):
+    """Said once when a server starts (not by every CLI command): sign-in over plain HTTP cannot work."""
+    if app.config["SESSION_COOKIE_SECURE"]:
+        app.logger.warning(SECURE_COOKIES_NOTE)
+
+
 def init_app(app):
     """Send the security headers of SPEC §10 with every response."""
     # The one htmx file, not every script of its CDN.
     htmx_url = app.config["PORTAL_HTMX_URL"] if app.config["PORTAL_HTMX_URL"].startswith("https://") else ""
     csp = CSP.format(htmx_url=htmx_url).replace("  ", " ")
-    if app.config["SESSION_COOKIE_SECURE"]:
-        app.logger.warning("Session cookies are Secure: serve the portal over HTTPS (or behind a TLS proxy that "
-                           "sets X-Forwarded-Proto). For a local try, `make run` uses the development settings.")
 
     @app.after_request
     def security_headers(response):

@@ -117,3 +117,11 @@ def test_the_old_cookie_signs_no_one_in_after_the_session_ended(app, site, sign_
     assert not _still_signed_in(_replay(app, cookie))
     # logging out on one device leaves the other signed in; everything else signs the user out everywhere
     assert _still_signed_in(elsewhere.client) is (ending == "logout")
+
+
+def test_a_production_server_says_at_start_that_secure_cookies_need_https(migrated, caplog):
+    from portal.security import warn_at_start
+
+    production = create_app("production", SECRET_KEY="k" * 32, SQLALCHEMY_DATABASE_URI=migrated)
+    warn_at_start(production)
+    assert "HTTPS" in caplog.text and "make run" in caplog.text
