@@ -6,7 +6,6 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 
-
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 
 
@@ -103,9 +102,8 @@ def init_app(app):
     @click.option("--read-only", is_flag=True, default=False)
     def create_api_token_command(slug, name, read_only):
         """Create an API token and print it once (only its hash is stored)."""
-        from portal.services.tokens import create_token
-
         from portal.domain.validation import ValidationFailed
+        from portal.services.tokens import create_token
 
         try:
             token, secret = create_token(_organization(slug).id, name, read_only=read_only)

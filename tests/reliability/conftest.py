@@ -147,3 +147,18 @@ def shared_server(migrated, tmp_path_factory):
 def portal_server(app, shared_server):
     """Seed first, then `server = portal_server()`: the running server (started now if it is not yet)."""
     return shared_server
+
+
+def organization_with_token(make, token_name):
+    """An organization and an API token for it, committed, with the test's session let go (the server writes now);
+    returns (organization id, the token's secret)."""
+    from portal.extensions import db
+    from portal.services.tokens import create_token
+    from tests.reliability.test_concurrency import fresh_session
+
+    organization = make.org("acme")
+    _token, secret = create_token(organization.id, token_name)
+    db.session.commit()
+    organization_id = organization.id
+    fresh_session()
+    return organization_id, secret

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import AuditEvent, Customer
 from tests.conftest import TEST_PASSWORD
+from tests.reliability.conftest import organization_with_token
 from tests.reliability.formclient import (
     PortalClient,
     SignInFailed,
@@ -374,13 +375,7 @@ def test_one_alias_saved_into_two_customers_at_once(make, portal_server):
 
 
 def test_one_debtor_ident_created_twenty_times_at_once(make, portal_server):
-    from portal.services.tokens import create_token
-
-    org = make.org("acme")
-    _token, secret = create_token(org.id, "race")
-    db.session.commit()
-    organization_id = org.id
-    fresh_session()
+    organization_id, secret = organization_with_token(make, "race")
 
     server = portal_server()
     body = {"name": "Race", "customerType": "B2B", "language": "de", "country": "DE", "currency": "EUR",

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import AuditEvent, Contact, Customer
-from tests.reliability.conftest import GunicornServer
+from tests.reliability.conftest import GunicornServer, organization_with_token
 from tests.reliability.test_concurrency import fresh_session
 
 pytestmark = pytest.mark.concurrency
@@ -38,13 +38,7 @@ def _create_until_killed(url, secret, round_, stop):
 
 
 def test_kill_9_mid_create_leaves_no_partial_record_and_restarts_clean(make, migrated, tmp_path):
-    from portal.services.tokens import create_token
-
-    org = make.org("acme")
-    _token, secret = create_token(org.id, "crash")
-    db.session.commit()
-    organization_id = org.id
-    fresh_session()
+    organization_id, secret = organization_with_token(make, "crash")
     for round_ in range(ROUNDS):
         server = GunicornServer(migrated, tmp_path / f"gunicorn-{round_}.log", workers=2).start()
         stop = threading.Event()

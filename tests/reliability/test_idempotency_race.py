@@ -6,22 +6,20 @@ from collections import Counter
 import requests
 import sqlalchemy as sa
 
-from portal.extensions import db
 from portal.models import Customer
-from tests.reliability.test_concurrency import fresh_session, run_threads, thread_problems
+from tests.reliability.conftest import organization_with_token
+from tests.reliability.test_concurrency import (
+    fresh_session,
+    run_threads,
+    thread_problems,
+)
 
 THREADS = 20
 ROUNDS = 5
 
 
 def test_one_idempotency_key_sent_twenty_times_at_once(make, portal_server):
-    from portal.services.tokens import create_token
-
-    org = make.org("acme")
-    _token, secret = create_token(org.id, "race")
-    db.session.commit()
-    organization_id = org.id
-    fresh_session()
+    organization_id, secret = organization_with_token(make, "race")
     server = portal_server()
     totals, problems = Counter(), []
 

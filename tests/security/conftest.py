@@ -11,7 +11,15 @@ from portal import create_app
 from portal.domain.settings_fields import INHERITABLE_FIELDS
 from portal.extensions import db
 from portal.models import DocumentTemplate, EmailTemplate
-from portal.services import addresses, contacts, dunning, payment_methods, properties, settings_store, tokens
+from portal.services import (
+    addresses,
+    contacts,
+    dunning,
+    payment_methods,
+    properties,
+    settings_store,
+    tokens,
+)
 from portal.services.demo import ensure_reference_data
 
 # Markup that would run, load or swap something if it reached the page unescaped.

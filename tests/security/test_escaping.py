@@ -9,7 +9,6 @@ from markupsafe import escape
 from tests.html_forms import forms_in
 from tests.security.conftest import HTMX, SCRIPT, concrete_urls, route_cases, rule_of
 
-
 HX_REQUESTS = {"hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete"}
 
 
