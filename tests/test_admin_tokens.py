@@ -24,9 +24,22 @@ def test_admin_creates_a_token_shown_once(auth, make, org):
 def test_token_needs_a_name(auth, make, org):
     auth.login(make.user(org, "admin"))
     response = auth.post("/organization/api-tokens", {"name": " "})
-    assert response.status_code == 302
-    assert "Give the token a name" in auth.get("/organization").get_data(as_text=True)
+    assert response.status_code == 422
+    assert "A name (e.g. the system that will use it) is required." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
+
+
+def test_a_token_name_with_a_control_character_is_refused_at_the_field_and_kept(auth, make, org):
+    from tests.html_forms import post_form
+
+    auth.login(make.user(org, "admin"))
+    response = auth.post("/organization/api-tokens", {"name": "CRM\tsync"}, htmx=True)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Use one line of text" in page and post_form(page, "api-tokens").get("name") == "CRM\tsync"
+    assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
+    plain = auth.post("/organization/api-tokens", {"name": "CRM\x00"})  # without JS: the whole page, lists too
+    assert plain.status_code == 422 and "Acme Billing GmbH" in plain.get_data(as_text=True)
 
 
 def test_admin_revokes_a_token(auth, make, org, client):

@@ -164,7 +164,7 @@ def vat_id(value, country_code=None):
     return compact
 
 
-RATE_TEXT = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?")
+RATE_TEXT = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,20})?")
 
 
 def tax_rate(value):
