@@ -103,3 +103,11 @@ def sign_in_on(page, user, path):
     page.wait_for_url(f"**{path}*")
     wait_for_htmx(page)
     return page
+
+
+def settled(page):
+    """Wait until htmx has finished settling its last swap: it focuses [autofocus] then, and keystrokes typed into
+    another field before that land in the focused one."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".htmx-settling, .htmx-swapping")).to_have_count(0)

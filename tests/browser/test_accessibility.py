@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.services.demo import ensure_reference_data
+from tests.browser.conftest import settled
 
 SERIOUS = {"serious", "critical"}
 
@@ -35,7 +36,8 @@ def test_open_forms_with_errors_have_no_serious_violations(sign_in, page, make, 
     customer = make.customer(org, name="Accessible GmbH")
     sign_in(admin, f"/customers/{customer.id}/tax")
     page.get_by_role("link", name="Edit tax").click()
-    expect(page.get_by_label("VAT id")).to_be_focused()  # the form has settled
+    expect(page.get_by_label("VAT id")).to_be_focused()
+    settled(page)
     page.get_by_label("Tax rate (%)").fill("500")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Enter a number from 0.00 to 100.00.").wait_for()

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in_on
+from tests.browser.conftest import settled, sign_in_on
 
 
 @pytest.fixture
@@ -63,7 +63,8 @@ def test_add_a_contact_and_make_it_primary(sign_in, page, manager, customer):
 def test_validation_error_keeps_the_input(sign_in, page, manager, customer):
     open_tab(sign_in, page, manager, customer, "tax")
     page.get_by_role("link", name="Edit tax").click()
-    expect(page.get_by_label("VAT id")).to_be_focused()  # htmx focuses it after settling; type after that
+    expect(page.get_by_label("VAT id")).to_be_focused()
+    settled(page)  # htmx focuses it again after settling; type after that
     page.get_by_label("Tax rate (%)").fill("150")
     page.get_by_label("VAT id").fill("DE123")
     page.get_by_role("button", name="Save").click()
