@@ -32,6 +32,7 @@ def test_edit_an_address_in_place(sign_in, page, manager, customer):
     page.get_by_role("link", name="Edit Invoice address 1").click()
     card = page.get_by_role("region", name="Edit Invoice address 1")
     expect(card.get_by_label("Name")).to_be_focused()
+    settled(page)
     card.get_by_label("City").fill("Potsdam")
     card.get_by_label("Postal code").fill("14467")
     card.get_by_role("button", name="Save").click()
@@ -204,7 +205,8 @@ def test_tabs_have_urls_that_survive_reload_and_back(sign_in, page, manager, cus
 def test_activity_shows_changes_made_inline(sign_in, page, manager, customer):
     open_tab(sign_in, page, manager, customer, "tax")
     page.get_by_role("link", name="Edit tax").click()
-    expect(page.get_by_label("VAT id")).to_be_focused()  # the form has settled
+    expect(page.get_by_label("VAT id")).to_be_focused()
+    settled(page)
     page.get_by_label("Tax rate (%)").fill("7")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#section-tax")).to_contain_text("7.00 %")
