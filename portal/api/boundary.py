@@ -5,10 +5,9 @@ UTF-8); an integer beyond the column's range overflows on PostgreSQL; `1e309` pa
 field error here, with the JSON path of the value, so no such value reaches a query on either database.
 """
 import math
-import re
 from decimal import Decimal
 
-from portal.domain.validation import MAX_ID
+from portal.domain.validation import MAX_ID, no_control_characters
 
 # JSON paths (dotted, list indexes left out) of fields that hold several lines in the product. None of today's API
 # bodies has one; a template body would be listed here.
@@ -16,9 +15,6 @@ MULTILINE_FIELDS = frozenset()
 
 # No column the API writes holds more than this (ids and counts are 32-bit; decimals are NUMERIC(14, 2)).
 MAX_MAGNITUDE = 10**15
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 # A JSON Schema pattern for text without control characters (JSON Schema patterns are ECMA-262, where \x escapes
 # mean the same as here); the OpenAPI document states it on every single-line string.
@@ -27,13 +23,11 @@ MULTI_LINE = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
 
 
 def string_problem(value, multiline=False):
-    """Why a string cannot be stored, or None."""
-    if _SURROGATE.search(value):
-        return "Not valid Unicode (a lone surrogate)."
-    if "\x00" in value:
-        return "Contains a NUL character."
-    if (_CONTROL_EXCEPT_LINES if multiline else _CONTROL).search(value):
-        return "Contains control characters." if multiline else "Contains control characters or line breaks."
+    """Why a string cannot be stored, or None (the one text rule the forms use too)."""
+    try:
+        no_control_characters(value, multiline=multiline)
+    except ValueError as error:
+        return str(error)
     return None
 
 
