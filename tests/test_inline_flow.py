@@ -398,7 +398,9 @@ def test_hostile_values_are_422_at_the_field(auth, make, world, url, field, valu
 
 
 @pytest.mark.parametrize("fee, message", [("1e30", "That amount is too large."), ("1E+40", "That amount is too large."),
-                                          ("9999999999999999999999999999.99", "That amount is too large.")])
+                                          ("9999999999999999999999999999.99", "That amount is too large."),
+                                          ("2147483648", "That amount is too large."),
+                                          ("21474836.48", "That amount is too large.")])
 def test_a_huge_fee_is_422(auth, make, world, fee, message):
     user = sign_in(auth, make, world, "admin")
     rule = world.rule

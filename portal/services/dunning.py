@@ -133,8 +133,10 @@ def clean_rule(organization_id, data):
     if amount is None:
         if dunning:
             errors["amountInCents"] = "A dunning charges a fee: enter an amount above 0."
-    elif isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or amount > 10**12:
+    elif isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         errors["amountInCents"] = "The fee must be more than 0 (in the currency's minor unit)."
+    elif amount > rules.MAX_ID:  # the column is a 32-bit INTEGER (found by the form fuzzer on PostgreSQL)
+        errors["amountInCents"] = "That amount is too large."
     cleaned["amount_in_cents"] = amount
     errors.raise_if_any()
     return cleaned
