@@ -11,14 +11,11 @@ from portal.domain.settings_fields import (
     SETTING_FIELDS,
     TERM_PATTERN,
 )
+from portal.domain.labels import ENUMS
 from portal.domain.validation import no_control_characters
 
 DEFAULT, ORGANIZATION, CUSTOMER = "default", "organization", "customer"
-SOURCE_LABELS = {
-    DEFAULT: "Inherited from Default Values",
-    ORGANIZATION: "Inherited from Organization",
-    CUSTOMER: "Customer-specific Value",
-}
+SOURCE_LABELS = ENUMS["source"]
 
 
 @dataclass(frozen=True)
