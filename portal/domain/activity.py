@@ -185,6 +185,11 @@ def empty(value):
     return value is None or value == "" or value == [] or value == {}
 
 
+def part_label(key):
+    """The label of a part of a structured value ("interval" → "Interval")."""
+    return labels.SETTING_PARTS.get(key) or labels.field_label("", key)
+
+
 def plain_words(value):
     """Any stored value in words, for fields the catalogue knows nothing special about (never a Python value)."""
     if empty(value):
@@ -196,7 +201,7 @@ def plain_words(value):
     if isinstance(value, list):
         return ", ".join(plain_words(item) for item in value if not empty(item))
     if isinstance(value, dict):
-        return ", ".join(f"{labels.SETTING_PARTS.get(key) or labels.field_label("", key)} {plain_words(item)}"
+        return ", ".join(f"{part_label(key)} {plain_words(item)}"
                          for key, item in value.items() if not empty(item))
     return quoted(value)
 
@@ -357,7 +362,7 @@ def _dict_details(parts, old, new):
         before, after = old.get(key), new.get(key)
         if before == after:
             continue
-        label = labels.SETTING_PARTS.get(key) or labels.field_label("", key)
+        label = part_label(key)
         details.append(f"{label} {_part_words(parts, key, before) or 'none'} → "
                        f"{_part_words(parts, key, after) or 'none'}")
     return details
