@@ -434,7 +434,7 @@ def test_revert_refuses_with_the_conflict_view_when_changed_since(as_anna, anna,
         response = as_anna.submit(form, htmx=htmx)
         assert response.status_code == 409
         problem = parse(response).by_id("revert-problem")
-        assert problem.text().startswith("Tax rate was changed after this event, so nothing was reverted.")
+        assert problem.text().startswith("Tax rate changed again after this event, so nothing was reverted.")
         cells = [n.text() for n in problem.all(lambda n: n.tag in ("th", "td"))]
         assert cells == ["Field", "Now saved", "The revert would restore", "Tax rate", "19.00 %", "0.00 %"]
         assert ("<html" in response.get_data(as_text=True)) is not htmx
@@ -552,6 +552,17 @@ def test_an_already_reverted_field_says_so_and_writes_nothing(as_anna, renamed):
     assert response.status_code == 200
     assert "Tax rate is 0.00 % already; nothing to revert." in parse(response).by_id("flashes").text()
     assert event_count(customer) == before
+
+
+def test_a_revert_can_be_reverted_and_says_so(as_anna, renamed):
+    customer = renamed
+    original = latest_event(customer)
+    assert as_anna.submit(revert_forms(activity(as_anna, customer))[(original.id, "taxRate")]).status_code == 200
+    the_revert = latest_event(customer)
+    assert as_anna.submit(revert_forms(activity(as_anna, customer))[(the_revert.id, "taxRate")]).status_code == 200
+    again = latest_event(customer)
+    assert again.changes == {"taxRate": ["0.00", "7.00"]} and again.reverts_event_id == the_revert.id
+    assert again.reason.startswith("revert of Anna Weber's revert of Tax rate on ")
 
 
 def test_viewers_see_no_revert_button_and_get_403(app, make, org, renamed):

@@ -15,6 +15,7 @@ from portal.services import activity as activity_service
 from portal.web.render import done, render
 
 LIST_ARGS = ("section", "person", "channel", "page")  # what the list showed: kept after the revert
+HEADER = (DETAIL, "customer_head")  # a reverted name, country, currency or legal entity shows in the header
 
 
 @bp.post("/<int:customer_id>/activity/<int:event_id>/revert/<field>")
@@ -34,12 +35,13 @@ def revert_change(customer_id, event_id, field):
         db.session.commit()
         back = url_for("customers.tab", customer_id=customer_id, tab="activity",
                        **{name: request.args[name] for name in LIST_ARGS if request.args.get(name)})
-        return done(outcome.message, back, lambda: activity_list(load_customer(customer_id), focus="activity-list"))
+        return done(outcome.message, back, lambda: activity_list(load_customer(customer_id), oob=(HEADER,),
+                                                                 focus="activity-list"))
     return activity_list(load_customer(customer_id), status=409 if outcome.kind == "conflict" else 422,
                          revert_problem=outcome)
 
 
-def activity_list(customer, status=200, **extra):
-    """The list of events (htmx), or the page with the Activity tab (a plain form post)."""
-    return render(DETAIL, "activity_list", fragment_template=ACTIVITY_TEMPLATE, status=status,
+def activity_list(customer, status=200, oob=(), **extra):
+    """The list of events (htmx, with out-of-band parts), or the page with the Activity tab (a plain form post)."""
+    return render(DETAIL, "activity_list", fragment_template=ACTIVITY_TEMPLATE, status=status, oob=oob,
                   **page_context(customer, "activity", **extra))

@@ -636,7 +636,7 @@ def referenced_ids(events):
 def revert_reason(words, field_words, when):
     """The reason a revert's event carries: which change it undoes, by whom and when (UTC; stored text)."""
     what = field_words.label + (f" of {words.subject}" if words.subject else "")
-    text = f"revert of {words.actor}'s change of {what} on {when:%Y-%m-%d %H:%M} UTC"
+    text = f"revert of {words.actor}'s {'revert' if words.is_revert else 'change'} of {what} on {when:%Y-%m-%d %H:%M} UTC"
     return text[:500]
 
 

@@ -302,7 +302,7 @@ def revert(customer, event, name, seen=None):
         return outcome("unchanged", f"{field_words.label} is {field_words.restore} already; nothing to revert.")
     if state == "changed" and seen != words.canonical(current):
         now = words.shown_value(event.entity, name, current, refs) or "empty"
-        return outcome("conflict", f"{field_words.label} was changed after this event, so nothing was reverted.",
+        return outcome("conflict", f"{field_words.label} changed again after this event, so nothing was reverted.",
                        now=now, seen=words.canonical(current))
     reason = words.revert_reason(event_words, field_words, event.created_at)
     try:
