@@ -144,6 +144,7 @@ def quoted(text):
 
 
 def on_off(value):
+    """A yes/no value as settings show it."""
     return "On" if value else "Off"
 
 
@@ -156,6 +157,7 @@ def money(amount, currency):
 
 
 def percent(value):
+    """A percentage with two decimals ("19.00 %")."""
     try:
         return format_decimal(Decimal(str(value)), format="0.00", locale=LOCALE) + " %"
     except (InvalidOperation, ValueError, TypeError):
@@ -163,6 +165,7 @@ def percent(value):
 
 
 def number(value):
+    """A number as the product writes numbers."""
     try:
         return format_decimal(Decimal(str(value)), locale=LOCALE)
     except (InvalidOperation, ValueError, TypeError):
@@ -170,11 +173,13 @@ def number(value):
 
 
 def month_name(value):
+    """A month number as its name ("March")."""
     names = get_month_names("wide", locale=LOCALE)
     return names.get(value, str(value)) if isinstance(value, int) else str(value)
 
 
 def a_date(value):
+    """An ISO date as people read it ("Mar 4, 2021")."""
     try:
         return format_date(date.fromisoformat(str(value)), format="medium", locale=LOCALE)
     except ValueError:
@@ -182,6 +187,7 @@ def a_date(value):
 
 
 def empty(value):
+    """Whether a value holds nothing (no value, an empty text or list)."""
     return value is None or value == "" or value == [] or value == {}
 
 

@@ -99,6 +99,7 @@ class ActivityPage:
 
     @property
     def pages(self):
+        """How many pages the filtered events fill (at least one)."""
         return max(1, -(-self.total // self.per_page))
 
     sections = labels.choices("activitySection")  # (code, label) for the filter's selects
@@ -143,6 +144,7 @@ def references(customer, events, extra_users=()):
     selects = []
 
     def named(kind, model, ids, key=None, name=None, kind_of=None, extra=None):
+        """One part of the UNION: (kind, key, name, extra, id) of the organization's `model` rows asked for."""
         key = key if key is not None else model.id
         selects.append(sa.select(sa.cast(sa.literal(kind), sa.String).label("kind"), sa.cast(key, sa.String).label("key"),
                                  sa.cast(name, sa.String).label("name"),
@@ -218,6 +220,7 @@ def current_values(customer, refs):
     values = property_service.values_of(customer)
 
     def current(entity, entity_id, name):
+        """The field's value now, or MISSING."""
         if entity == "customer":
             return summary.get(name)
         if entity == "settings":
@@ -254,6 +257,7 @@ class RevertOutcome:
 
     @property
     def applied(self):
+        """Whether the revert changed something (the caller commits)."""
         return self.kind == "reverted"
 
 
