@@ -8,9 +8,19 @@ from wtforms import (
 )
 
 from portal.domain.labels import COUNTRIES, CURRENCIES, LANGUAGES, choices
+from portal.domain.validation import ADDRESS_LINE1_LABEL
 from portal.models.customer import CUSTOMER_TYPES
 from portal.web.fields import MultiCheckboxField, Select, options
 from portal.web.inline import InlineForm
+
+
+class RequiredMark:
+    """Marks a field required for its label (the service enforces it, with the API's message)."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
 
 
 def _with_blank(choices, blank="Choose…"):
@@ -147,12 +157,12 @@ class AddressForm(InlineForm):
 
     type = Select("Type", choices=options([("invoice", "Invoice"), ("shipping", "Shipping")]))
     name = StringField("Name")
-    line1 = StringField("Address line 1")
+    line1 = StringField(ADDRESS_LINE1_LABEL, [RequiredMark()])  # the one address rule: a card needs its first line
     line2 = StringField("Address line 2")
     postal_code = StringField("Postal code")
     city = StringField("City")
     state = StringField("State / region")
-    country = Select("Country", choices=_with_blank(COUNTRIES))
+    country = Select("Country", [RequiredMark()], choices=_with_blank(COUNTRIES))
     FIELD_FOR_ERROR = {"type": "type", "name": "name", "line1": "line1", "line2": "line2", "postalCode": "postal_code",
                        "city": "city", "state": "state", "country": "country"}
 
@@ -209,15 +219,6 @@ class PaymentMethodForm(InlineForm):
 
     def to_api(self):
         return {"type": self.type.data, "label": self.label.data, "isDefault": bool(self.is_default.data)}
-
-
-class RequiredMark:
-    """Marks a field required for its label (the service enforces it, with the API's message)."""
-
-    field_flags = {"required": True}
-
-    def __call__(self, form, field):
-        return None
 
 
 def properties_form(definitions):
