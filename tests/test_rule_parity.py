@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from portal.extensions import db
-from portal.models import Address, Contact, Customer
+from portal.models import Address, Contact, Customer, OverdueRule
+from portal.services.demo import ensure_reference_data
 from tests.api.conftest import Api, token_for
 from tests.html_forms import forms_in
 
@@ -142,3 +143,50 @@ def test_a_new_customer_missing_a_required_field_reads_the_same_in_the_form_and_
     body = {k: v for k, v in {**NEW_CUSTOMER, **api_body}.items() if v is not None}
     assert message_at(ui, ui_field) == api_message(api.post("/customers", body), api_field) == message
     assert db.session.scalar(sa.select(sa.func.count(Customer.id))) == 0
+
+
+# --- dunning rules ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def as_admin(auth, make, org):
+    ensure_reference_data(org, [("Acme GmbH", "DE", "EUR")])
+    db.session.commit()
+    auth.login(make.user(org, "admin"))
+    return auth
+
+
+def _rule_ui(as_admin, changes, htmx):
+    form = open_form_with(as_admin, "/organization/dunning/new", "new-rule-type", htmx)
+    return as_admin.submit(form, {f"new-rule-{k}": v for k, v in changes.items()}, htmx=htmx)
+
+
+def _email_template_id():
+    return db.session.scalars(sa.select(OverdueRule.email_template_id)).first()
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-js"])
+@pytest.mark.parametrize("ui_changes, api_body, ui_field, api_field, message", [
+    ({"type": "dunning", "days_overdue": "10", "fee": ""}, {"type": "dunning", "daysOverdue": 10},
+     "fee", "amountInCents", "A dunning charges a fee: enter an amount above 0."),
+    ({"type": "dunning", "days_overdue": "10", "fee": ""}, {"type": "dunning", "daysOverdue": 10,
+                                                            "amountInCents": None},
+     "fee", "amountInCents", "A dunning charges a fee: enter an amount above 0."),
+    ({"days_overdue": "0"}, {"daysOverdue": 0}, "days_overdue", "daysOverdue",
+     "Days overdue must be a whole number above 0."),
+    ({"days_overdue": "5", "email_template": ""}, {"daysOverdue": 5, "emailTemplate": None},
+     "email_template", "emailTemplate", "Email template is required."),
+    ({"days_overdue": "5", "email_template": ""}, {"daysOverdue": 5, "emailTemplate": "leave out"},
+     "email_template", "emailTemplate", "Email template is required."),
+    ({"type": "dunning", "days_overdue": "5", "fee": "500", "document_template": ""},
+     {"type": "dunning", "daysOverdue": 5, "amountInCents": 500},
+     "document_template", "documentTemplate", "Document template is required."),
+])
+def test_an_overdue_rule_is_refused_with_the_same_message_in_the_editor_and_the_api(
+        as_admin, api, ui_changes, api_body, ui_field, api_field, message, htmx):
+    email_id = _email_template_id()
+    ui = _rule_ui(as_admin, {"email_template": str(email_id), **ui_changes}, htmx)
+    assert ui.status_code == 422
+    body = {"emailTemplate": {"id": str(email_id)}, **api_body}
+    body = {k: v for k, v in body.items() if v != "leave out"}
+    assert message_at(ui, ui_field) == api_message(api.post("/dunning/overdue-rules", body), api_field) == message
+    assert db.session.scalar(sa.select(sa.func.count(OverdueRule.id))) == 2
