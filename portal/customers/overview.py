@@ -15,13 +15,13 @@ from flask_login import login_required
 
 from portal.auth import current_org_id, role_required
 from portal.customers import bp
-from portal.customers.forms import NewCustomerForm
+from portal.customers.forms import new_customer_form
 from portal.customers.pages import legal_entities
 from portal.domain import validation as rules
 from portal.domain.validation import ValidationFailed
 from portal.extensions import db
 from portal.services import customer_search
-from portal.services import customers as customer_service
+from portal.services import properties as property_service
 from portal.services.unique_races import once_more_on_unique_race
 from portal.web.render import redirect_to, render, targets
 
@@ -101,12 +101,13 @@ def export_csv():
 @role_required("manager")
 def new():
     """New customer: a modal over the overview with htmx, a page of its own without."""
-    form = NewCustomerForm()
+    form = new_customer_form(property_service.required_definitions(current_org_id()))()
     form.set_legal_entities(legal_entities())
     block = "modal" if request.method == "GET" else "new_customer_form"
     if form.validate_on_submit():
         def create():
-            customer = customer_service.create_customer(current_org_id(), form.to_api())
+            customer = property_service.create_customer_with_properties(current_org_id(), form.to_api(),
+                                                                        form.property_values())
             db.session.flush()
             return customer
 

@@ -4,7 +4,6 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal.auth import current_org_id
-from portal.domain import dunning as dunning_domain
 from portal.domain import settings as settings_rules
 from portal.domain.settings_fields import LABELS, SETTING_FIELDS
 from portal.domain.validation import whole_number
@@ -96,23 +95,7 @@ def settings_context(customer):
 
 
 def timeline_context(customer, resolved=None):
-    """The dunning timeline for the invoice date and amount asked for (today and 100.00 by default)."""
-    errors = {}
-    raw_date = request.args.get("invoice_date", "")
-    raw_amount = request.args.get("amount", "")
-    try:
-        invoice_date = dunning_domain.parse_invoice_date(raw_date)
-    except ValueError as error:
-        errors["invoice_date"], invoice_date = str(error), dunning_domain.parse_invoice_date("")
-    try:
-        amount = dunning_domain.parse_money(raw_amount, customer.currency) if raw_amount else \
-            100 * 10 ** dunning_domain.minor_units(customer.currency)
-    except ValueError as error:
-        errors["amount"], amount = str(error), 0
-    result = dunning_domain.timeline(resolved or store.resolve_customer(customer),
-                                     dunning.ladder(customer.organization_id), invoice_date, amount or 0,
-                                     customer.currency)
-    return {"timeline": result, "timeline_errors": errors,
-            "timeline_input": {"invoice_date": raw_date or invoice_date.isoformat(),
-                               "amount": raw_amount or dunning_domain.money_input(amount, customer.currency)},
-            "format_money": dunning_domain.format_money}
+    """The dunning timeline for the invoice date and amount asked for (today and 100.00 by default); none while
+    either is invalid."""
+    return dunning.timeline_for(customer, resolved or store.resolve_customer(customer),
+                                request.args.get("invoice_date", ""), request.args.get("amount", ""))
