@@ -1,22 +1,24 @@
-// Customer overview: Back/Forward load the page anew, an unchanged search keeps the list, ticks survive swaps.
+// Customer overview: Back/Forward render filters and list anew, an unchanged search keeps the list, ticks survive.
 (function () {
   "use strict";
-  var form = document.getElementById("filters");
-  if (!form || !window.htmx) return;
-  // The form has hx-history="false": a snapshot would hold the dropdowns as first rendered, not as chosen.
-  htmx.config.refreshOnHistoryMiss = true;
-  function state() { return new URLSearchParams(new FormData(form)).toString(); }
+  if (!window.htmx || !document.getElementById("filters")) return;
+  function state() { return new URLSearchParams(new FormData(document.getElementById("filters"))).toString(); }
   function boxes(only) {
     return [].slice.call(document.querySelectorAll('#results input[name="ids"]' + (only || "")));
   }
-  function isList(event) { return event.detail.target && event.detail.target.id === "results"; }
+  function isList(event) { var t = event.detail.target; return t && (t.id === "results" || t.id === "overview"); }
   function count() {
     var out = document.getElementById("ticked-count"), n = boxes(":checked").length;
     if (out) out.textContent = n ? " (" + n + " ticked)" : "";
   }
   var shown = state(), ticked = [];
-  form.addEventListener("htmx:configRequest", function (event) {
-    if (event.detail.elt === form && state() === shown) event.preventDefault();
+  // No snapshot is kept (hx-history="false"): the URL's filters and list come from the server, in one swap.
+  document.body.addEventListener("htmx:historyCacheMiss", function (event) {
+    event.preventDefault();
+    htmx.ajax("GET", event.detail.path, { target: "#overview", swap: "innerHTML" });
+  });
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id === "filters" && state() === shown) event.preventDefault();
   });
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     if (isList(event)) ticked = boxes(":checked").map(function (box) { return box.value; });

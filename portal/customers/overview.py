@@ -62,14 +62,17 @@ def overview():
     page_number = request.args.get("page", "1")
     page = customer_search.overview_page(current_org_id(), flt, rules.whole_number(page_number) or 1,
                                           current_app.config["PAGE_SIZE"])
-    block = "results" if targets("results") else None
+    # The list alone while searching, filtering, sorting and paging; the filters with it when Back or Forward
+    # brings a state back (overview.js); else the page.
+    block = "results" if targets("results") else "listing" if targets("overview") else None
     from portal.services.settings_store import BULK_FIELDS
 
-    # The address bar shows the state the list is in, in its short form (no empty fields), page included.
+    # A new list puts its state in the address bar in short form (no empty fields), page included; a state that
+    # Back or Forward brings back is already there.
     here = url_for("customers.overview", **flt.as_args(page=page.page if page.page > 1 else ""))
     return render("customers/overview.html", block, flt=flt, page=page, choices=FilterChoices(current_org_id(), flt),
                   label=labels.label, bulk_fields=BULK_FIELDS, oob=[("customers/overview.html", "export_link")],
-                  headers={"HX-Push-Url": here})
+                  headers={"HX-Push-Url": here} if block == "results" else None)
 
 
 # The export's columns: (entity, API field name) in the catalogue, so that the headers are its labels.
