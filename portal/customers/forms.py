@@ -7,7 +7,7 @@ from wtforms import (
     TextAreaField,
 )
 
-from portal.domain.labels import COUNTRIES, CURRENCIES, LANGUAGES
+from portal.domain.labels import COUNTRIES, CURRENCIES, LANGUAGES, choices
 from portal.models.customer import CUSTOMER_TYPES
 from portal.web.fields import MultiCheckboxField, Select, options
 from portal.web.inline import InlineForm
@@ -35,9 +35,9 @@ class NewCustomerForm(FlaskForm):
     vat_id = StringField("VAT id")
     aliases = TextAreaField("External IDs / aliases", render_kw={"rows": 2})
     legal_entity = Select("Legal entity", choices=[])
-    customer_type = Select("Customer type", choices=options((t, t) for t in CUSTOMER_TYPES), default="B2B")
+    customer_type = Select("Customer type", choices=options(choices("customerType", CUSTOMER_TYPES)), default="B2B")
     language = Select("Language", choices=options(LANGUAGES), default="en")
-    debtor_ident = StringField("Debtor ident")
+    debtor_ident = StringField("Debtor ID")
 
     # Which form field shows the error of which API field.
     FIELD_FOR_ERROR = {
@@ -52,7 +52,7 @@ class NewCustomerForm(FlaskForm):
 
     def set_legal_entities(self, legal_entities):
         self.legal_entity.choices = _with_blank([(str(e.id), f"{e.name} ({e.country}, {e.currency})")
-                                                 for e in legal_entities], "None")
+                                                 for e in legal_entities], "No legal entity")
 
     def to_api(self):
         """The form's input in the API's shape, for the shared rules."""
@@ -90,7 +90,7 @@ class GeneralForm(InlineForm):
 
     def set_legal_entities(self, legal_entities):
         self.legal_entity.choices = _with_blank([(str(e.id), f"{e.name} ({e.country}, {e.currency})")
-                                                 for e in legal_entities], "None")
+                                                 for e in legal_entities], "No legal entity")
 
     @classmethod
     def initial(cls, customer):
@@ -106,7 +106,7 @@ class TechnicalForm(InlineForm):
     """Technical details: language, type, contractor references, aliases."""
 
     language = Select("Language", choices=options(LANGUAGES))
-    customer_type = Select("Customer type", choices=options((t, t) for t in CUSTOMER_TYPES))
+    customer_type = Select("Customer type", choices=options(choices("customerType", CUSTOMER_TYPES)))
     contractor_references = TextAreaField("Contractor references", render_kw={"rows": 3})
     aliases = TextAreaField("Aliases (external IDs)", render_kw={"rows": 3})
     FIELD_FOR_ERROR = {"language": "language", "customerType": "customer_type",
