@@ -1,82 +1,45 @@
 """The customer overview, CSV export and New customer, as a manager or viewer sees them."""
 import csv
 import io
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from portal.extensions import db
 from portal.models import AuditEvent, Customer
 
 
-VOID_TAGS = {"input", "br", "img", "meta", "link", "hr"}
-
-
-class OverviewHtml(HTMLParser):
-    """The overview as a browser reads it: listed names, each select's options, elements by id."""
+class OverviewPage:
+    """The overview as a browser reads it (parsed): the listed names, each select's options, elements by id."""
 
     def __init__(self, html):
-        super().__init__(convert_charrefs=True)
-        self.names, self.options, self.by_id, self.texts = [], {}, {}, {}
-        self._in_name = self._in_link = self._select = self._option = None
-        self._open = []  # [id, tag, depth] of the open elements whose text is collected
-        self.feed(html)
+        self.soup = BeautifulSoup(html, "html.parser")
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        for element in self._open:
-            element[2] += element[1] == tag
-        if attrs.get("id"):
-            self.by_id[attrs["id"]] = {"tag": tag, **attrs}
-            self.texts[attrs["id"]] = ""
-            if tag not in VOID_TAGS:
-                self._open.append([attrs["id"], tag, 1])
-        if tag == "td" and attrs.get("class") == "name":
-            self._in_name = True
-        elif tag == "a" and self._in_name:
-            self._in_link = True
-            self.names.append("")
-        elif tag == "select":
-            self._select = attrs.get("id")
-            self.options[self._select] = []
-        elif tag == "option" and self._select:
-            self._option = [attrs.get("value"), "", "selected" in attrs]
-            self.options[self._select].append(self._option)
+    @property
+    def names(self):
+        return [link.get_text() for link in self.soup.select("td.name > a")]
 
-    def handle_endtag(self, tag):
-        for element in self._open:
-            element[2] -= element[1] == tag
-        self._open = [element for element in self._open if element[2] > 0]
-        if tag == "td":
-            self._in_name = False
-        elif tag == "a":
-            self._in_link = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "option":
-            self._option = None
-
-    def handle_data(self, data):
-        if self._in_link:
-            self.names[-1] += data
-        if self._option is not None:
-            self._option[1] += data
-        for element_id, _tag, _depth in self._open:
-            self.texts[element_id] += data
+    def options(self, select_id):
+        """[value, label, marked selected] of each option of a select."""
+        return [[option.get("value"), option.get_text(), option.has_attr("selected")]
+                for option in self.soup.select(f"select#{select_id} option")]
 
     def selected(self, select_id):
         """The value a select shows: the option marked selected, else the first."""
-        options = self.options[select_id]
+        options = self.options(select_id)
         return next((value for value, _label, chosen in options if chosen), options[0][0])
 
     def labels_of(self, select_id):
-        return [label for _value, label, _chosen in self.options[select_id]]
+        return [label for _value, label, _chosen in self.options(select_id)]
+
+    def element(self, element_id):
+        return self.soup.find(id=element_id)
 
 
 def page_of(response):
-    return OverviewHtml(response.get_data(as_text=True))
+    return OverviewPage(response.get_data(as_text=True))
 
 
 def rows_of(response):
@@ -246,7 +209,7 @@ def test_type_filter_and_column_show_labels_and_the_url_keeps_the_codes(as_manag
     make.customer(org, name="Sister Company", customerType="AFFILIATED")
     make.customer(org, name="Someone Else", customerType="OTHER")
     page = page_of(as_manager.get("/customers?type=AFFILIATED"))
-    assert page.options["f-type"] == [["", "All types", False], ["B2B", "Business (B2B)", False],
+    assert page.options("f-type") == [["", "All types", False], ["B2B", "Business (B2B)", False],
                                       ["B2C", "Consumer (B2C)", False], ["AFFILIATED", "Affiliated company", True],
                                       ["OTHER", "Other", False]]
     assert page.names == ["Sister Company"]
@@ -264,7 +227,7 @@ def test_currency_filter_lists_the_currencies_in_use_with_names(as_manager, make
     make.customer(make.org("globex"), name="Elsewhere", currency="GBP")  # another tenant's currency is not listed
     db.session.commit()
     page = page_of(as_manager.get("/customers"))
-    assert page.options["f-currency"] == [["", "All currencies", False], ["CHF", "CHF – Swiss Franc", False],
+    assert page.options("f-currency") == [["", "All currencies", False], ["CHF", "CHF – Swiss Franc", False],
                                           ["EUR", "EUR – Euro", False], ["JPY", "JPY – Yen", False]]
 
 
@@ -272,7 +235,7 @@ def test_currency_filter_shows_a_bookmarked_currency_nobody_uses(as_manager, mak
     make.customer(org, name="Euro One", currency="EUR")
     page = page_of(as_manager.get("/customers?currency=USD"))
     assert page.selected("f-currency") == "USD" and page.names == []
-    assert [value for value, _label, _chosen in page.options["f-currency"]] == ["", "EUR", "USD"]
+    assert [value for value, _label, _chosen in page.options("f-currency")] == ["", "EUR", "USD"]
 
 
 def test_csv_is_utf8_with_bom_and_labelled_headers(as_manager, make, org):
@@ -328,12 +291,12 @@ def test_csv_export_is_exactly_the_list_on_screen(app, as_manager, cedars, args)
 def test_export_link_carries_the_live_search_filters_and_sort(as_manager, cedars):
     # without JavaScript: the page the form's Apply button loads
     page = page_of(as_manager.get("/customers?q=cedar&currency=EUR&sort=-name"))
-    link = urlsplit(page.by_id["export-link"]["href"])
+    link = urlsplit(page.element("export-link")["href"])
     assert link.path == "/customers/export.csv"
     assert parse_qs(link.query) == {"q": ["cedar"], "currency": ["EUR"], "sort": ["-name"]}
     # with htmx: every list the search, a filter or a sort swaps in brings the link along, out of band
     fragment = as_manager.get("/customers?q=cedar&sort=-name", htmx=True, **{"HX-Target": "results"})
-    swapped = page_of(fragment).by_id["export-link"]
+    swapped = page_of(fragment).element("export-link")
     assert swapped["hx-swap-oob"] == "true"
     assert parse_qs(urlsplit(swapped["href"]).query) == {"q": ["cedar"], "sort": ["-name"]}
     assert fragment.headers["HX-Push-Url"] == "/customers?q=cedar&sort=-name"

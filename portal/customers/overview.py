@@ -71,7 +71,7 @@ def overview():
     # Back or Forward brings back is already there.
     here = url_for("customers.overview", **flt.as_args(page=page.page if page.page > 1 else ""))
     return render("customers/overview.html", block, flt=flt, page=page, choices=FilterChoices(current_org_id(), flt),
-                  label=labels.label, bulk_fields=BULK_FIELDS, oob=[("customers/overview.html", "export_link")],
+                  bulk_fields=BULK_FIELDS, oob=[("customers/overview.html", "export_link")],
                   headers={"HX-Push-Url": here} if block == "results" else None)
 
 
