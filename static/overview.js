@@ -9,7 +9,7 @@
   function isList(event) { var t = event.detail.target; return t && (t.id === "results" || t.id === "overview"); }
   function count() {
     var out = document.getElementById("ticked-count"), n = boxes(":checked").length;
-    if (out) out.textContent = n ? " (" + n + " ticked)" : "";
+    if (out) out.textContent = n ? "(" + n + " ticked)" : "";
   }
   var shown = state(), ticked = [];
   // No snapshot is kept (hx-history="false"): the URL's filters and list come from the server, in one swap.
