@@ -1,7 +1,7 @@
 """search terms: folded (no accents), and from contacts' names and emails and addresses' cities and postal codes
 
 Revision ID: 7b41c9e2d5f3
-Revises: 3c1f2a7d9e10
+Revises: 7d2e5b8c41a3
 Create Date: 2027-01-12 10:00:00
 
 Data only: the customer_search_term rows of every existing customer are rebuilt by the rules of this revision
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '7b41c9e2d5f3'
-down_revision = '3c1f2a7d9e10'
+down_revision = '7d2e5b8c41a3'
 branch_labels = None
 depends_on = None
 
