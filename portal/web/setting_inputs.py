@@ -152,7 +152,7 @@ class BillingPeriodsInput(PartsInput):
     def value_of(text):
         try:
             return json.loads(text) if text else None
-        except ValueError:
+        except (ValueError, RecursionError):  # not our canonical text (a forged post): nothing to show
             return None
 
 

@@ -330,10 +330,6 @@ class SettingForm(InlineForm):
                 part = None
             self[target].place(part, screen)
 
-    @property
-    def has_errors(self):
-        return bool(self.form_errors) or any(f.errors for f in self.editable_fields())
-
 
 @lru_cache(maxsize=None)
 def form_class_for(name, setting_names):
@@ -377,6 +373,8 @@ class SettingRowEntry(Entry):
                 return ", ".join(str(v) for v in (form_field.raw or {}).values() if v)
             try:
                 value = parse_input(part.setting, form_field.data)
+                if value is not None and part.name != "defaultPaymentMethodId":
+                    value = rules.field_rule(part.setting)(value)  # only a value the rules take is described
             except ValueError:
                 return form_field.data
             if value is None:
