@@ -4,8 +4,6 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal.auth import current_org_id
-from portal.domain import settings as settings_rules
-from portal.domain.settings_fields import LABELS, SETTING_FIELDS
 from portal.domain.validation import whole_number
 from portal.extensions import db
 from portal.models import LegalEntity
@@ -15,7 +13,7 @@ from portal.services import customers as customer_service
 from portal.services import dunning
 from portal.services import properties as property_service
 from portal.services import settings_store as store
-from portal.web.settings_rows import rows_for
+from portal.web.settings_rows import attention_items, business_information, customer_rows
 
 TABS = (
     ("overview", "Overview"), ("addresses", "Addresses"), ("contacts", "Contacts"), ("properties", "Properties"),
@@ -71,8 +69,7 @@ def page_context(customer, tab, **extra):
     if tab == "settings":
         context.update(settings_context(customer))
     if tab == "overview":
-        context.update(effective=settings_rules.effective_values(store.resolve_customer(customer)),
-                       describe_term=settings_rules.describe_term)
+        context.update(business=business_information(customer, store.resolve_customer(customer)))
     context.update(extra)
     return context
 
@@ -87,11 +84,8 @@ def activity_page(customer):
 def settings_context(customer):
     """What the Settings tab shows: every row with its effective value and source, problems, the timeline."""
     resolved = store.resolve_customer(customer)
-    own = store.customer_layer(customer)
-    return {**timeline_context(customer, resolved), "scope": "customer",
-            "groups": rows_for(resolved, own, SETTING_FIELDS), "effective": settings_rules.effective_values(resolved),
-            "sources": settings_rules.sources(resolved), "attention": store.attention(customer, resolved),
-            "labels": LABELS, "describe_term": settings_rules.describe_term}
+    return {**timeline_context(customer, resolved), "scope": "customer", "groups": customer_rows(customer, resolved),
+            "attention": attention_items(store.attention(customer, resolved))}
 
 
 def timeline_context(customer, resolved=None):

@@ -55,9 +55,14 @@ ENUMS = {
     "statementActivityType": {"OnlyParentActivity": "Parent's activity only",
                               "OnlyChildActivity": "Children's activity only",
                               "ParentAndChildActivity": "Parent's and children's activity"},
+    # the payment term picker: how the due date is set (the term code's prefix)
+    "termKind": {"Net": "A number of days after the invoice date", "DayOfMonth": "On a day of the month",
+                 "MFI1": "On the first of the next month"},
     # where an effective setting comes from, and the activity log's words
     "source": {"default": "Inherited from Default Values", "organization": "Inherited from Organization",
                "customer": "Customer-specific Value"},
+    # the same sources as the organization's own settings page names them
+    "organizationSource": {"default": "Inherited from Default Values", "organization": "Organization Value"},
     "action": {"create": "added", "update": "changed", "delete": "removed", "archive": "archived",
                "restore": "restored", "revoke": "revoked", "seed": "filled with demo data", "revert": "reverted"},
     "channel": {"user": "Portal", "token": "API", "cli": "Command line"},
@@ -77,6 +82,10 @@ SETTING_ENUMS = {"eInvoiceFormat": "eInvoiceFormat",
                  "autoCollectSettingType": "autoCollectSettingType", "rechargeType": "rechargeType",
                  "defaultCancelOption": "defaultCancelOption",
                  "customerServiceStartOption": "customerServiceStartOption"}
+
+# Settings edited together in one form (their cross-field rules tie them), by the name of their row.
+SETTING_GROUPS = {"eInvoicing": "E-invoicing", "taxExemption": "Tax exemption",
+                  "thresholdRecharge": "Threshold recharge", "autoCollect": "Auto-collect"}
 
 # --- field names: {entity: {API field name: label}} ---------------------------------------------------------
 _CUSTOMER_FIELDS = {

@@ -125,7 +125,9 @@ class Site:
 # Sample values of a route argument that is not an `any(…)` (whose every option is a sample by itself).
 STRING_SAMPLES = {
     "section": ["general", "technical", "tax", "properties"],
-    "name": [f.name for f in INHERITABLE_FIELDS[:3]] + ["defaultPaymentMethodId", "standingPoNumber"],
+    # settings rows: single settings, groups edited together, structured sub-forms
+    "name": [f.name for f in INHERITABLE_FIELDS[:3]] + ["standingPoNumber", "autoCollect", "eInvoicing",
+                                                        "billingPeriodConfigurations"],
     "filename": ["portal.css"],
     "field": ["standingPoNumber"],  # the field of an event the Activity tab reverts
 }
@@ -148,7 +150,8 @@ def concrete_urls(app, rule, ids, one_each=False):
         if isinstance(converter, AnyConverter):
             choices.append([(argument, item) for item in converter.items])
         elif argument == "name" and rule.rule.startswith("/organization/"):
-            choices.append([(argument, f.name) for f in INHERITABLE_FIELDS[:3]])
+            choices.append([(argument, name) for name in [f.name for f in INHERITABLE_FIELDS[:3]]
+                            + ["autoCollect", "trackedItemDisplay"]])
         elif argument in STRING_SAMPLES:
             choices.append([(argument, item) for item in STRING_SAMPLES[argument]])
         elif argument.endswith("_id"):
