@@ -82,13 +82,17 @@ def detail_form_error(page, base):
 
 
 def conflict(page, base):
-    detail(page, base)
+    # Another customer than the other steps show: this step changes its name, and screenshots are retaken.
+    sign_in(page, base, "manager@acme.example")
+    page.locator("table.customers td.name a").nth(2).click()
+    page.wait_for_timeout(300)
     page.get_by_role("link", name="Edit general").click()
     other = new_page(page.context.browser)
     sign_in(other, base, "admin@acme.example")
     other.goto(page.url)
     other.get_by_role("link", name="Edit general").click()
-    other.get_by_label("Name").fill(other.get_by_label("Name").input_value() + " (renamed by a colleague)")
+    name = other.get_by_label("Name").input_value()
+    other.get_by_label("Name").fill(name.rsplit(" ", 1)[0] + (" SE" if name.endswith(" AG") else " AG"))
     other.get_by_role("button", name="Save").click()
     other.wait_for_timeout(400)
     other.context.close()

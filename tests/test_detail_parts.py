@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Address, Contact, Customer, PaymentMethod, PropertyDefinition
-from tests.html_forms import post_form
+from tests.html_forms import post_form, text_of
 from tests.test_detail import html
 
 
@@ -85,7 +85,7 @@ def contact_data(**changes):
 
 
 def test_who_receives_what(as_manager, customer):
-    page = html(as_manager.get(f"/customers/{customer.id}/contacts"))
+    page = text_of(html(as_manager.get(f"/customers/{customer.id}/contacts")))
     assert "Who receives what" in page and "Invoices" in page and customer.primary_contact.email in page
 
 

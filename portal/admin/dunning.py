@@ -148,6 +148,9 @@ def overdue_rule_action(rule_id, action):
         message = f"Moved to level {target}."
     db.session.commit()
     focus = None if action == "delete" else f"{action}-{rule_id}"
+    if action in ("up", "down") and target in (1, len(dunning.ladder(current_org_id()))):
+        # At the top or bottom the pressed arrow is gone: the moved rule's other arrow keeps the focus in its place.
+        focus = f"{'down' if action == 'up' else 'up'}-{rule_id}"
     return done(message, url_for("admin.dunning_rules"), lambda: _ladder(focus=focus))
 
 

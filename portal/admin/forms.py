@@ -47,7 +47,7 @@ class RuleForm(InlineForm):
 
     def set_templates(self, email_templates, document_templates):
         self.email_template.choices = options([("", "Choose…"), *((str(t.id), t.name) for t in email_templates)])
-        self.document_template.choices = options([("", "No document"), *((str(t.id), t.name) for t in document_templates)])
+        self.document_template.choices = options([("", "No letter"), *((str(t.id), t.name) for t in document_templates)])
 
     @classmethod
     def initial(cls, rule):

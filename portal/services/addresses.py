@@ -5,6 +5,7 @@ from portal.extensions import db
 from portal.models import Address
 from portal.models.customer import ADDRESS_TYPES
 from portal.services import audit
+from portal.services.customer_search import index_search_terms
 from portal.services.customers import require_active, touch, update_customer
 
 ADDRESS_COLUMNS = {"type": "type", "name": "name", "line1": "line1", "line2": "line2", "city": "city",
@@ -62,6 +63,7 @@ def create_address(customer, data):
     db.session.add(address)
     touch(customer)
     db.session.flush()
+    index_search_terms(customer)
     audit.record(customer.organization_id, "address", address.id, "create",
                  {k: [None, v] for k, v in address_summary(address).items() if v}, customer_id=customer.id)
     return address
@@ -86,6 +88,7 @@ def update_address(address, changes):
     if changed:
         touch(customer)
         db.session.flush()
+        index_search_terms(customer, "address", changed)
         audit.record(customer.organization_id, "address", address.id, "update", changed, customer_id=customer.id)
     return changed
 
@@ -102,3 +105,4 @@ def delete_address(address):
     db.session.delete(address)
     touch(customer)
     db.session.flush()
+    index_search_terms(customer)

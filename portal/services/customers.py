@@ -203,8 +203,7 @@ def update_customer(customer, changes):
     if changed:
         touch(customer)
         db.session.flush()
-        if {"name", "aliases", "vatId"} & set(changed):
-            index_search_terms(customer)
+        index_search_terms(customer, "customer", changed)
         action = {"archived": "archive", "active": "restore"}.get(changed.get("status", [None, None])[1], "update")
         audit.record(customer.organization_id, "customer", customer.id, action, changed, customer_id=customer.id)
     return changed

@@ -77,6 +77,7 @@ def init_app(app):
                                  without_none=without_none)
     app.jinja_env.globals.update(filter_options=filter_options, COUNTRIES=COUNTRIES, CURRENCIES=CURRENCIES, LANGUAGES=LANGUAGES,
                                  CUSTOMER_TYPES=CUSTOMER_TYPES, HTMX_CONFIG=HTMX_CONFIG)
+    app.jinja_env.globals.setdefault("label", label)  # the catalogue's words for a code, in any template
 
     @app.context_processor
     def htmx_script():
