@@ -139,7 +139,8 @@ def timeline(resolved, overdue_rules, invoice_date, amount_in_cents, currency):
     label = settings_rules.SOURCE_LABELS
     term = effective["term"]
     due = settings_rules.due_date(term, invoice_date)
-    notes = [f"Payment term {term} ({label[resolved['term'].source]}): due {due.isoformat()}."]
+    notes = [f"Payment term {settings_rules.describe_term(term)} ({label[resolved['term'].source]}): "
+             f"due {due.isoformat()}."]
     steps = []
     enabled = sorted((r for r in overdue_rules if r.is_enabled), key=lambda r: r.level)
     disabled = [r.level for r in overdue_rules if not r.is_enabled]
