@@ -104,10 +104,23 @@ def conflict(page, base):
 def settings_tab(page, base):
     detail(page, base)
     page.get_by_role("navigation", name="Customer sections").get_by_role("link", name="Settings").click()
-    page.get_by_role("link", name="Change Payment term").click()
-    page.locator("#input-term").fill("Net7")
-    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Change E-invoicing").click()
+    page.wait_for_timeout(300)
+    page.get_by_label("E-invoice format").select_option(label="XRechnung (UBL)")
+    page.get_by_role("button", name="Save").click()
     page.wait_for_timeout(500)
+
+
+def activity(page, base):
+    detail(page, base)
+    page.get_by_role("navigation", name="Customer sections").get_by_role("link", name="Tax").click()
+    page.get_by_role("link", name="Edit tax").click()
+    page.wait_for_timeout(300)
+    page.get_by_label("Tax rate (%)").fill("7.00")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_timeout(400)
+    page.get_by_role("navigation", name="Customer sections").get_by_role("link", name="Activity").click()
+    page.wait_for_timeout(400)
 
 
 def organization_settings(page, base):
@@ -121,7 +134,7 @@ def dunning_rules(page, base):
 
 
 STEPS = {"overview": overview, "new-customer": new_customer, "detail": detail, "detail-form-error": detail_form_error,
-         "conflict": conflict, "settings": settings_tab, "organization-settings": organization_settings,
+         "conflict": conflict, "settings": settings_tab, "activity": activity, "organization-settings": organization_settings,
          "dunning-rules": dunning_rules}
 
 if __name__ == "__main__":
