@@ -116,11 +116,14 @@ def activity(page, base):
     page.get_by_role("navigation", name="Customer sections").get_by_role("link", name="Tax").click()
     page.get_by_role("link", name="Edit tax").click()
     page.wait_for_timeout(300)
-    page.get_by_label("Tax rate (%)").fill("7.00")
+    rate = page.get_by_label("Tax rate (%)")
+    rate.fill("19.00" if rate.input_value() == "7.00" else "7.00")
     page.get_by_role("button", name="Save").click()
     page.wait_for_timeout(400)
-    page.get_by_role("navigation", name="Customer sections").get_by_role("link", name="Activity").click()
-    page.wait_for_timeout(400)
+    page.wait_for_selector("text=Saved.")
+    page.wait_for_timeout(300)
+    page.goto(page.url.rsplit("/", 1)[0] + "/activity")
+    page.wait_for_selector("#activity")
 
 
 def organization_settings(page, base):
