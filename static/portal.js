@@ -6,8 +6,8 @@
     dialog.remove();
   }
   document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
-    var dialog = target.querySelector && target.querySelector("dialog");
+    var target = event.detail.target || event.detail.elt;  // a history restore has no target
+    var dialog = target && target.querySelector && target.querySelector("dialog");
     if (target.id === "modal" && dialog && !dialog.open) {
       dialog.showModal();
       dialog.addEventListener("close", function () { dialog.remove(); });
