@@ -62,7 +62,8 @@
     if (detail.portalSettled) return;  // htmx settles each swapped element; the page is complete at the first
     detail.portalSettled = true;
     var get = elt && elt.getAttribute("hx-get"), result = track(get);
-    var invalid = detail.target && detail.target.isConnected && detail.target.querySelector('[aria-invalid="true"]');
+    var root = detail.target && detail.target.isConnected ? detail.target : event.target;  // outerHTML: the new one
+    var invalid = root && root.querySelector && root.querySelector('[aria-invalid="true"]');
     if (result.fresh) focusIn(result.fresh);
     else if (invalid) invalid.focus();  // any other form after an error (New customer, API tokens)
     else if (lost()) {  // the focused element went with the swap: back to what opened the closed form, or its twin

@@ -424,7 +424,8 @@ def test_search_query_count_does_not_grow_with_matches(as_manager, make, org, co
     def add(n):
         make.customer(org, name=f"Cedar {n}", primaryContact={"firstName": "Ana", "lastName": "Müller",
                                                               "email": f"ana{n}@acme.example"},
-                      invoiceAddress={"city": "Zürich", "postalCode": "8001"}, aliases=[f"c-{n}"])
+                      invoiceAddress={"line1": "Bahnhofstrasse 1", "city": "Zürich", "postalCode": "8001"},
+                      aliases=[f"c-{n}"])
 
     add(0)
     with count_queries() as few:

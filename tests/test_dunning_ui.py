@@ -39,7 +39,7 @@ def test_the_ladder_states_the_fee_rule_and_each_fee_in_every_currency_the_custo
     body = html(as_admin.get("/organization/dunning"))
     rule = fee_text(body, "#fee-rule")
     assert "Fees are charged in the invoice's currency." in rule and "minor unit" in rule
-    assert "500 is €5.00, £5.00 or ¥500" in rule and "billed in EUR, GBP, JPY" in rule  # most used first
+    assert "500 is €5.00, £5.00 or ¥500" in rule and "billed in EUR, GBP, JPY" in rule
     level_2 = fee_text(body, "#ladder .rule:nth-of-type(2) .fee-amounts")
     assert level_2 == "250 → €2.50 · £2.50 · ¥250"
     assert "Fees shown in" not in body  # no one currency stands for all

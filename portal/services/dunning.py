@@ -11,8 +11,8 @@ from portal.domain.dunning import (
 )
 from portal.domain.validation import Errors, ValidationFailed
 from portal.extensions import db
-from portal.models import Customer, DocumentTemplate, EmailTemplate, LegalEntity, OverdueRule
-from portal.services import audit
+from portal.models import DocumentTemplate, EmailTemplate, LegalEntity, OverdueRule
+from portal.services import audit, customer_search
 
 # --- templates ---------------------------------------------------------------------------------------------------
 
@@ -74,11 +74,9 @@ def delete_template(template):
 # --- overdue rules -----------------------------------------------------------------------------------------------
 
 def currencies_in_use(organization_id):
-    """The currencies the organization's customers are billed in, the most used first: what a fee comes to is shown
-    in each (one query; before the first customer, the legal entities' currencies)."""
-    counted = sa.select(Customer.currency).where(Customer.organization_id == organization_id) \
-        .group_by(Customer.currency).order_by(sa.func.count().desc(), Customer.currency)
-    currencies = db.session.scalars(counted).all()
+    """The currencies the organization's customers are billed in (the overview's one query, in code order): what a
+    fee comes to is shown in each; before the first customer, the legal entities' currencies."""
+    currencies = customer_search.currencies_in_use(organization_id)
     if not currencies:
         currencies = db.session.scalars(sa.select(LegalEntity.currency).where(
             LegalEntity.organization_id == organization_id).group_by(LegalEntity.currency)
