@@ -101,8 +101,11 @@ def settings_tab(page, base):
     detail(page, base)
     page.get_by_role("navigation", name="Customer sections").get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="Change Payment term").click()
-    page.locator("#input-term").fill("Net7")
+    page.locator("#input-term").select_option(label="A number of days after the invoice date")
+    page.locator("#input-term-days").fill("7")
     page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    page.get_by_role("link", name="Change E-invoicing").click()  # settings edited together, in one form
     page.wait_for_timeout(500)
 
 
