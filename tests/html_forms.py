@@ -103,3 +103,19 @@ def post_form(html, action_contains=None):
         if (method == "post" or "hx-post" in form.attrs) and (action_contains is None or action_contains in (form.action or "")):
             return form
     raise AssertionError(f"no post form{' to ' + action_contains if action_contains else ''} in the page")
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def text_of(html):
+    """The page's text as a reader sees it (<wbr> and other inline tags do not split a word)."""
+    parser = _Text()
+    parser.feed(html)
+    return "".join(parser.parts)

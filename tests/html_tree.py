@@ -48,6 +48,13 @@ class Element:
                 parts.append(child)
         return " ".join(" ".join(parts).split())
 
+    def all(self, predicate):
+        """The elements inside (not this one) for which `predicate` holds."""
+        return (element for element in self.iter() if element is not self and predicate(element))
+
+    def by_class(self, name):
+        return self.find_all(class_=name)
+
     def selected(self):
         """A select's chosen option (value, text): the one marked selected, else the first."""
         options = self.find_all("option")
@@ -90,3 +97,8 @@ def tree(html):
     builder.feed(html)
     builder.close()
     return builder.root
+
+
+def parse(response):
+    """A test client response's HTML as a tree."""
+    return tree(response.get_data(as_text=True))

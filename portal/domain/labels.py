@@ -66,6 +66,9 @@ ENUMS = {
     "action": {"create": "added", "update": "changed", "delete": "removed", "archive": "archived",
                "restore": "restored", "revoke": "revoked", "seed": "filled with demo data", "revert": "reverted"},
     "channel": {"user": "Portal", "token": "API", "cli": "Command line"},
+    # the sections the Activity tab filters by (portal.domain.activity.SECTION_ENTITIES says what each shows)
+    "activitySection": {"details": "Customer details", "addresses": "Addresses", "contacts": "Contacts",
+                        "payments": "Payment methods", "settings": "Billing settings", "properties": "Properties"},
     "entity": {"customer": "Customer", "address": "Address", "contact": "Contact", "paymentMethod": "Payment method",
                "settings": "Billing settings", "organizationSettings": "Organization billing settings",
                "properties": "Properties", "propertyDefinition": "Property", "overdueRule": "Overdue rule",

@@ -14,6 +14,7 @@ from portal.domain.labels import (
     CURRENCIES,
     LANGUAGES,
     country_name,
+    label,
     language_name,
 )
 from portal.models.customer import CUSTOMER_TYPES
@@ -71,10 +72,12 @@ def without_none(attributes):
 def init_app(app):
     """Register filters and globals."""
     app.jinja_env.filters.update(country_name=country_name, language_name=language_name, money=money,
+                                 label=lambda code, kind: label(kind, code),
                                  percent=percent, local_datetime=local_datetime,
                                  without_none=without_none)
     app.jinja_env.globals.update(filter_options=filter_options, COUNTRIES=COUNTRIES, CURRENCIES=CURRENCIES, LANGUAGES=LANGUAGES,
                                  CUSTOMER_TYPES=CUSTOMER_TYPES, HTMX_CONFIG=HTMX_CONFIG)
+    app.jinja_env.globals.setdefault("label", label)  # the catalogue's words for a code, in any template
 
     @app.context_processor
     def htmx_script():

@@ -13,6 +13,13 @@ shown. `register()` gives an entry its routes; the flow below is the same for al
 
 htmx gets fragments (the entry's blocks, plus out-of-band parts); a plain form post gets the whole page with
 the form open (422/409) or a redirect after saving.
+
+Keyboard and focus come with the flow: every form it renders carries its key (`InlineForm.inline_key`, written by
+the `form_status` macro as `data-inline-key`), and every conflict row names its field. static/portal.js reads that
+markup alone: focus to the first field (the first invalid one after 422, the first conflicting one after 409), back
+to what opened the form after save or cancel (else `#edit-<key>`), Escape cancels, and leaving changed input asks
+first. Forms are opened by GET `<rule>/edit` or `<new_rule>` ending in `/new`, which is how the script tells an
+opener from other requests.
 """
 import json
 from abc import ABC, abstractmethod
@@ -42,6 +49,7 @@ class InlineForm(FlaskForm):
 
     read_state = HiddenField()
     FIELD_FOR_ERROR = {}
+    inline_key = ""  # the page's name for the thing while its form is open (set by the flow, shown by form_status)
 
     def editable_fields(self):
         """The fields the user edits (not the CSRF token or the read state)."""
@@ -114,11 +122,12 @@ def display(field):
 
 @dataclass
 class Conflict:
-    """One field that someone else changed while the user was editing it."""
+    """One field that someone else changed while the user was editing it (`field`: its input's name, for focus)."""
 
     label: str
     theirs: str
     mine: str
+    field: str = ""
 
 
 class Inline(ABC):
@@ -148,6 +157,7 @@ class Inline(ABC):
 
     def make_form(self, subject, formdata=None, data=None):
         form = self.form_class(subject)(formdata=formdata, data=data, prefix=self.prefix(subject))
+        form.inline_key = self.key(subject) if subject is not None else self.new_key()
         return self.setup_form(form, subject)
 
 
@@ -207,6 +217,15 @@ class Entry(Inline):
         form.remember_read()
         return form
 
+    def conflicts(self, subject, current, posted, names):
+        """The conflict view's rows for these fields, each naming the input it belongs to (focus goes to the first)."""
+        rows = []
+        for name in names:
+            row = self.conflict(subject, current[name], posted[name])
+            row.field = row.field or posted[name].name
+            rows.append(row)
+        return rows
+
     def show_read(self, subject, status=200, oob=()):
         context = self.context(subject, focus=self.key(subject), editing=None, form=None, conflict=None)
         return render(self.page_template, self.read_block, fragment_template=self.template_for(subject),
@@ -241,7 +260,7 @@ class Entry(Inline):
             # Not applied: without what it read, the form cannot say which fields the user changed (nor whether
             # someone else changed them since), so it shows the values saved now beside the user's input.
             posted.remember_read(now)
-            conflicts = [self.conflict(subject, current[name], posted[name]) for name in mine if mine[name] != now[name]]
+            conflicts = self.conflicts(subject, current, posted, [name for name in mine if mine[name] != now[name]])
             posted.form_errors.append(MISSING_READ_STATE)
             db.session.rollback()
             return self.show_form(subject, posted, 409, conflict=conflicts)
@@ -253,8 +272,7 @@ class Entry(Inline):
         posted.remember_read(now)
         if conflicts:
             db.session.rollback()
-            return self.show_form(subject, posted, 409, conflict=[
-                self.conflict(subject, current[name], posted[name]) for name in conflicts])
+            return self.show_form(subject, posted, 409, conflict=self.conflicts(subject, current, posted, conflicts))
         if not changed:
             return done("Nothing to save: no field was changed.", self.done_url(subject),
                         lambda: self.show_read(subject))
@@ -344,6 +362,8 @@ def register(bp, entry, rule=None, new_rule=None, collection_rule=None):
         bp.add_url_rule(f"{rule}/edit", f"{entry.name}_edit", guard(entry.edit_view), methods=["GET"])
         bp.add_url_rule(rule, f"{entry.name}_save", guard(entry.save_view), methods=["POST"])
     if isinstance(entry, Addable):
+        if not new_rule.endswith("/new"):  # static/portal.js tells a form's opener by /edit and /new
+            raise ValueError(f"the new form of {entry.name} must be at a rule ending in /new, not {new_rule}")
         bp.add_url_rule(new_rule, f"{entry.name}_new", guard(entry.new_view), methods=["GET"])
         bp.add_url_rule(collection_rule, f"{entry.name}_create", guard(entry.create_view), methods=["POST"])
     ENTRIES.append((bp.name, entry))

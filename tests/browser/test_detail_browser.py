@@ -51,7 +51,8 @@ def test_add_a_contact_and_make_it_primary(sign_in, page, manager, customer):
     form.get_by_label("Legal notices").check()
     form.get_by_role("button", name="Add contact").click()
     expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
-    expect(page.locator("#contact-list .recipients")).to_contain_text("Grace Hopper <grace@inline.example>")
+    expect(page.locator("#contact-list .recipients")).to_contain_text("Grace Hopper")
+    expect(page.locator(".contact-row", has_text="Grace Hopper")).to_contain_text("grace@inline.example")
 
     page.get_by_role("button", name="Make Grace Hopper primary").click()
     expect(page.get_by_role("heading", name="Grace Hopper primary")).to_be_visible()
@@ -212,7 +213,6 @@ def test_activity_shows_changes_made_inline(sign_in, page, manager, customer):
     expect(page.locator("#section-tax")).to_contain_text("7.00 %")
     page.get_by_role("link", name="Activity").click()
     first = page.locator(".event").first
-    expect(first).to_contain_text("Update customer")
-    expect(first).to_contain_text(manager.email)
-    expect(first.locator("tr", has_text="taxRate")).to_contain_text("0.00")
-    expect(first.locator("tr", has_text="taxRate")).to_contain_text("7.00")
+    expect(first.locator(".event-sentence")).to_have_text(
+        f"{manager.display_name} changed Tax rate from 0.00 % to 7.00 %")
+    expect(first.locator(".event-channel")).to_have_text("Portal")

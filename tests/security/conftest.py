@@ -10,7 +10,7 @@ from werkzeug.routing import AnyConverter
 from portal import create_app
 from portal.domain.settings_fields import INHERITABLE_FIELDS
 from portal.extensions import db
-from portal.models import DocumentTemplate, EmailTemplate
+from portal.models import AuditEvent, DocumentTemplate, EmailTemplate
 from portal.services import (
     addresses,
     contacts,
@@ -110,10 +110,15 @@ class Site:
         definition = properties.definitions(organization.id)[0]
         token = tokens.organization_tokens(organization.id)[0]
         shipping = next(a for a in customer.addresses if not a.is_main)
+        # the Activity tab's revert names an event: the customer's standing PO number change (a revertible field)
+        event = db.session.scalar(sa.select(AuditEvent.id).where(
+            AuditEvent.customer_id == customer.id, AuditEvent.entity == "settings", AuditEvent.action == "update")
+            .order_by(AuditEvent.id))
         return {
             "customer_id": customer.id, "address_id": shipping.id, "contact_id": next(c.id for c in customer.contacts if not c.is_primary),
             "method_id": customer.payment_methods[0].id, "rule_id": rule.id, "definition_id": definition.id,
             "email_template_id": email, "document_template_id": document, "token_id": token.id,
+            "event_id": event,
         }
 
 
@@ -124,6 +129,7 @@ STRING_SAMPLES = {
     "name": [f.name for f in INHERITABLE_FIELDS[:3]] + ["standingPoNumber", "autoCollect", "eInvoicing",
                                                         "billingPeriodConfigurations"],
     "filename": ["portal.css"],
+    "field": ["standingPoNumber"],  # the field of an event the Activity tab reverts
 }
 
 
