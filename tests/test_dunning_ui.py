@@ -210,7 +210,7 @@ def test_timeline_on_the_settings_tab_follows_the_settings(as_admin, make, org):
     body = html(as_admin.get(url, htmx=True))
     assert "2026-03-16</span> Due" in body and "Level 2 dunning sent, due 2026-04-11" in body
     assert "Total fees: €2.50" in body
-    saved = as_admin.save(f"/customers/{customer.id}/settings/chargeDunningFees/edit", {"value": "false"})
+    saved = as_admin.save(f"/customers/{customer.id}/settings/chargeDunningFees/edit", {"chargeDunningFees": "false"})
     assert 'id="timeline" aria-labelledby="timeline-h" hx-swap-oob="true"' in html(saved)
     assert "Total fees: €0.00" in html(as_admin.get(url, htmx=True))
     settings_store.update_customer_settings(customer, {"dunningExempt": True})

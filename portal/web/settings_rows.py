@@ -70,22 +70,27 @@ class Part:
 
     @property
     def name(self):
+        """The setting's API name."""
         return self.setting.name
 
     @property
     def label(self):
+        """The setting's name in the catalogue's words."""
         return field_label("settings", self.name)
 
     @property
     def is_set(self):
+        """Whether this layer has a value of its own."""
         return self.own is not None
 
     @property
     def display(self):
+        """The effective value as a reader reads it."""
         return display_value(self.setting, self.effective, self.method_labels)
 
     @property
     def source_label(self):
+        """Where the effective value comes from, as this page names it."""
         return label(SCOPE_SOURCES[self.scope], self.source)
 
     @property
@@ -126,14 +131,17 @@ class Row:
 
     @property
     def is_group(self):
+        """Whether the row edits several settings together."""
         return self.name in rules.DEPENDENT_GROUPS and len(self.parts) > 1
 
     @property
     def label(self):
+        """The row's name: the group's, or its one setting's."""
         return SETTING_GROUPS[self.name] if self.is_group else self.parts[0].label
 
     @property
     def help(self):
+        """What the row's settings say about themselves."""
         return " ".join(part.setting.help for part in self.parts if part.setting.help)
 
     @property
@@ -148,6 +156,7 @@ class Row:
 
     @property
     def inheritable(self):
+        """Whether Reset makes the row inherit again (else it clears it)."""
         return any(part.setting.inheritable for part in self.resettable)
 
     @property
@@ -348,6 +357,7 @@ class SettingSubject:
 
     @property
     def name(self):
+        """The row's name."""
         return self.row.name
 
 
