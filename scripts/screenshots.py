@@ -82,13 +82,17 @@ def detail_form_error(page, base):
 
 
 def conflict(page, base):
-    detail(page, base)
+    # Another customer than the other steps show: this step changes its name, and screenshots are retaken.
+    sign_in(page, base, "manager@acme.example")
+    page.locator("table.customers td.name a").nth(2).click()
+    page.wait_for_timeout(300)
     page.get_by_role("link", name="Edit general").click()
     other = new_page(page.context.browser)
     sign_in(other, base, "admin@acme.example")
     other.goto(page.url)
     other.get_by_role("link", name="Edit general").click()
-    other.get_by_label("Name").fill(other.get_by_label("Name").input_value() + " (renamed by a colleague)")
+    name = other.get_by_label("Name").input_value()
+    other.get_by_label("Name").fill(name.rsplit(" ", 1)[0] + (" SE" if name.endswith(" AG") else " AG"))
     other.get_by_role("button", name="Save").click()
     other.wait_for_timeout(400)
     other.context.close()
@@ -100,10 +104,26 @@ def conflict(page, base):
 def settings_tab(page, base):
     detail(page, base)
     page.get_by_role("navigation", name="Customer sections").get_by_role("link", name="Settings").click()
-    page.get_by_role("link", name="Change Payment term").click()
-    page.locator("#input-term").fill("Net7")
-    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Change E-invoicing").click()
+    page.wait_for_timeout(300)
+    page.get_by_label("E-invoice format").select_option(label="XRechnung (UBL)")
+    page.get_by_role("button", name="Save").click()
     page.wait_for_timeout(500)
+
+
+def activity(page, base):
+    detail(page, base)
+    page.get_by_role("navigation", name="Customer sections").get_by_role("link", name="Tax").click()
+    page.get_by_role("link", name="Edit tax").click()
+    page.wait_for_timeout(300)
+    rate = page.get_by_label("Tax rate (%)")
+    rate.fill("19.00" if rate.input_value() == "7.00" else "7.00")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_timeout(400)
+    page.wait_for_selector("text=Saved.")
+    page.wait_for_timeout(300)
+    page.goto(page.url.rsplit("/", 1)[0] + "/activity")
+    page.wait_for_selector("#activity")
 
 
 def organization_settings(page, base):
@@ -117,7 +137,7 @@ def dunning_rules(page, base):
 
 
 STEPS = {"overview": overview, "new-customer": new_customer, "detail": detail, "detail-form-error": detail_form_error,
-         "conflict": conflict, "settings": settings_tab, "organization-settings": organization_settings,
+         "conflict": conflict, "settings": settings_tab, "activity": activity, "organization-settings": organization_settings,
          "dunning-rules": dunning_rules}
 
 if __name__ == "__main__":

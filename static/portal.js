@@ -3,7 +3,8 @@
   "use strict";
   var doc = document, on = doc.addEventListener.bind(doc);
   on("htmx:afterSwap", function (e) {
-    var t = e.detail.target, dialog = t.querySelector && t.querySelector("dialog");
+    var t = e.detail.target || e.detail.elt;  // a history restore has no target
+    var dialog = t && t.querySelector && t.querySelector("dialog");
     if (t.id === "modal" && dialog && !dialog.open) {
       dialog.showModal();
       dialog.addEventListener("close", function () { dialog.remove(); });
@@ -46,7 +47,7 @@
     var to = f ? f.querySelector('[aria-invalid="true"],.has-error input,.has-error select,.has-error textarea') ||
       find("name", (f.querySelector("tr[data-field]") || f).getAttribute("data-field"), f) ||
       f.querySelector("[autofocus]") || f.querySelector(FIELD) :
-      d.target.isConnected && d.target.querySelector('[aria-invalid="true"]');
+      d.target && d.target.isConnected && d.target.querySelector('[aria-invalid="true"]');
     if (!to && (!a || a === doc.body)) {  // the focus went with the swap: to what opened the form
       to = o && (find("hx-get", o.opener) || doc.getElementById("edit-" + o.key)) || find("hx-get", get) ||
         (elt && find("hx-post", elt.getAttribute("hx-post")));

@@ -1,18 +1,55 @@
 """The customer overview, CSV export and New customer, as a manager or viewer sees them."""
 import csv
 import io
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from portal.extensions import db
 from portal.models import AuditEvent, Customer
 
 
+class OverviewPage:
+    """The overview as a browser reads it (parsed): the listed names, each select's options, elements by id."""
+
+    def __init__(self, html):
+        self.soup = BeautifulSoup(html, "html.parser")
+
+    @property
+    def names(self):
+        return [link.get_text() for link in self.soup.select("td.name > a")]
+
+    def options(self, select_id):
+        """[value, label, marked selected] of each option of a select."""
+        return [[option.get("value"), option.get_text(), option.has_attr("selected")]
+                for option in self.soup.select(f"select#{select_id} option")]
+
+    def selected(self, select_id):
+        """The value a select shows: the option marked selected, else the first."""
+        options = self.options(select_id)
+        return next((value for value, _label, chosen in options if chosen), options[0][0])
+
+    def labels_of(self, select_id):
+        return [label for _value, label, _chosen in self.options(select_id)]
+
+    def element(self, element_id):
+        return self.soup.find(id=element_id)
+
+
+def page_of(response):
+    return OverviewPage(response.get_data(as_text=True))
+
+
 def rows_of(response):
     """The customer names listed in the overview's table."""
-    html = response.get_data(as_text=True)
-    return [cell.split(">", 1)[1].split("<", 1)[0] for cell in html.split('<td class="name"><a ')[1:]]
+    return page_of(response).names
+
+
+def csv_rows(response):
+    """The export as a spreadsheet reads it: UTF-8 after the byte order mark, the header row as keys."""
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 @pytest.fixture
@@ -80,8 +117,8 @@ def test_archived_customers_are_marked(as_manager, listed):
     db.session.commit()
     assert rows_of(as_manager.get("/customers")) == ["Atlas Robotics Inc.", "Harbor Foods Ltd"]
     response = as_manager.get("/customers?status=all")
-    assert len(rows_of(response)) == 3
-    assert "archived</span>" in response.get_data(as_text=True)
+    assert rows_of(response) == ["Atlas Robotics Inc.", "Harbor Foods Ltd", "Nordwind Logistik GmbH"]
+    assert '<span class="badge">Archived</span>' in response.get_data(as_text=True)
 
 
 def test_pagination_counts_and_links(app, as_manager, make, org):
@@ -135,15 +172,15 @@ def test_csv_export_holds_exactly_the_filtered_list(as_manager, listed):
     response = as_manager.get("/customers/export.csv?currency=EUR")
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [r["name"] for r in rows] == ["Nordwind Logistik GmbH"]
-    assert rows[0]["vatId"] == "DE136695976" and rows[0]["primaryEmail"].startswith("ada")
+    rows = csv_rows(response)
+    assert [r["Name"] for r in rows] == ["Nordwind Logistik GmbH"]
+    assert rows[0]["VAT ID"] == "DE136695976" and rows[0]["Primary contact email"].startswith("ada")
 
 
 def test_csv_export_defuses_spreadsheet_formulas(as_manager, make, org):
     make.customer(org, name="=HYPERLINK(\"http://x\")")
-    rows = list(csv.DictReader(io.StringIO(as_manager.get("/customers/export.csv").get_data(as_text=True))))
-    assert rows[0]["name"].startswith("'=")
+    rows = csv_rows(as_manager.get("/customers/export.csv"))
+    assert rows[0]["Name"].startswith("'=")
 
 
 def test_overview_query_count_does_not_grow_with_rows(as_manager, make, org, count_queries):
@@ -164,6 +201,263 @@ def test_overview_html_for_50_rows_is_small(app, as_manager, make, org):
     html = as_manager.get("/customers").get_data()
     assert len(rows_of(as_manager.get("/customers"))) == 50
     assert len(html) < 60_000
+
+
+# --- the filters speak the product, the export is the list on screen ---------------------------------------
+
+def test_type_filter_and_column_show_labels_and_the_url_keeps_the_codes(as_manager, make, org):
+    make.customer(org, name="Sister Company", customerType="AFFILIATED")
+    make.customer(org, name="Someone Else", customerType="OTHER")
+    page = page_of(as_manager.get("/customers?type=AFFILIATED"))
+    assert page.options("f-type") == [["", "All types", False], ["B2B", "Business (B2B)", False],
+                                      ["B2C", "Consumer (B2C)", False], ["AFFILIATED", "Affiliated company", True],
+                                      ["OTHER", "Other", False]]
+    assert page.names == ["Sister Company"]
+    html = as_manager.get("/customers").get_data(as_text=True)
+    assert ">AFFILIATED<" not in html and ">OTHER<" not in html and "<td>Affiliated company</td>" in html
+    assert page_of(as_manager.get("/customers")).labels_of("f-status") == ["Active", "Archived", "All"]
+
+
+def test_currency_filter_lists_the_currencies_in_use_with_names(as_manager, make, org):
+    make.customer(org, name="Euro One", currency="EUR")
+    make.customer(org, name="Euro Two", currency="EUR")
+    make.customer(org, name="Yen", country="JP", currency="JPY")
+    archived = make.customer(org, name="Old Franc", country="CH", currency="CHF")
+    archived.status = "archived"
+    make.customer(make.org("globex"), name="Elsewhere", currency="GBP")  # another tenant's currency is not listed
+    db.session.commit()
+    page = page_of(as_manager.get("/customers"))
+    assert page.options("f-currency") == [["", "All currencies", False], ["CHF", "CHF – Swiss Franc", False],
+                                          ["EUR", "EUR – Euro", False], ["JPY", "JPY – Yen", False]]
+
+
+def test_currency_filter_shows_a_bookmarked_currency_nobody_uses(as_manager, make, org):
+    make.customer(org, name="Euro One", currency="EUR")
+    page = page_of(as_manager.get("/customers?currency=USD"))
+    assert page.selected("f-currency") == "USD" and page.names == []
+    assert [value for value, _label, _chosen in page.options("f-currency")] == ["", "EUR", "USD"]
+
+
+def test_csv_is_utf8_with_bom_and_labelled_headers(as_manager, make, org):
+    make.customer(org, name="Müller Öl GmbH")
+    body = as_manager.get("/customers/export.csv").get_data()
+    assert body.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
+    header = next(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert header == ["Customer ID", "Debtor ID", "Account number", "Name", "Customer type", "Status", "Country",
+                      "Billing currency", "Legal entity", "Primary contact email", "VAT ID", "Tax rate", "Language",
+                      "Created", "Payment term", "Auto-collect (auto pay)", "Send payment reminders",
+                      "Dunning exempt", "E-invoice format"]
+    assert "Müller Öl GmbH" in body.decode("utf-8-sig")
+
+
+def test_csv_shows_labels_yes_no_and_readable_dates(as_manager, make, org):
+    from zoneinfo import ZoneInfo
+
+    from portal.services.settings_store import update_customer_settings
+
+    consumer = make.customer(org, name="Private Person", customerType="B2C", language="de")
+    update_customer_settings(consumer, {"dunningExempt": True, "eInvoiceFormat": "xrechnung-ubl",
+                                        "eInvoiceBuyerReference": "04011000-1234512345-06", "term": "Net30"})
+    db.session.commit()
+    row = csv_rows(as_manager.get("/customers/export.csv"))[0]
+    created = consumer.created_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Europe/Berlin"))
+    assert row["Customer type"] == "Consumer (B2C)" and row["Status"] == "Active" and row["Language"] == "German"
+    assert row["Created"] == created.strftime("%Y-%m-%d %H:%M")
+    assert (row["Dunning exempt"], row["Auto-collect (auto pay)"], row["Send payment reminders"]) == ("Yes", "No", "Yes")
+    assert row["E-invoice format"] == "XRechnung (UBL)" and row["Payment term"] == "Net 30 days"
+    assert {"True", "False", "None", "B2C", "xrechnung-ubl"}.isdisjoint(row.values())
+
+
+@pytest.fixture
+def cedars(make, org):
+    """Nine Cedar customers among others, in two currencies."""
+    names = [f"Cedar {kind} {n}" for n, kind in enumerate(["Logistics", "Foods", "Media"] * 3)]
+    for n, name in enumerate(names):
+        make.customer(org, name=name, currency="EUR" if n % 2 else "GBP", country="DE" if n % 2 else "GB")
+    for n in range(6):
+        make.customer(org, name=f"Maple Labs {n}")
+    return names
+
+
+@pytest.mark.parametrize("args", ["q=cedar", "q=cedar&currency=EUR", "q=cedar&sort=-name",
+                                  "q=cedar+foods&sort=-createdAt", "currency=GBP&sort=country", "status=all"])
+def test_csv_export_is_exactly_the_list_on_screen(app, as_manager, cedars, args):
+    app.config["PAGE_SIZE"] = 100
+    on_screen = rows_of(as_manager.get(f"/customers?{args}"))
+    assert on_screen
+    assert [row["Name"] for row in csv_rows(as_manager.get(f"/customers/export.csv?{args}"))] == on_screen
+
+
+def test_export_link_carries_the_live_search_filters_and_sort(as_manager, cedars):
+    # without JavaScript: the page the form's Apply button loads
+    page = page_of(as_manager.get("/customers?q=cedar&currency=EUR&sort=-name"))
+    link = urlsplit(page.element("export-link")["href"])
+    assert link.path == "/customers/export.csv"
+    assert parse_qs(link.query) == {"q": ["cedar"], "currency": ["EUR"], "sort": ["-name"]}
+    # with htmx: every list the search, a filter or a sort swaps in brings the link along, out of band
+    fragment = as_manager.get("/customers?q=cedar&sort=-name", htmx=True, **{"HX-Target": "results"})
+    swapped = page_of(fragment).element("export-link")
+    assert swapped["hx-swap-oob"] == "true"
+    assert parse_qs(urlsplit(swapped["href"]).query) == {"q": ["cedar"], "sort": ["-name"]}
+    assert fragment.headers["HX-Push-Url"] == "/customers?q=cedar&sort=-name"
+
+
+def test_the_list_alone_reads_no_filter_options(as_manager, cedars, count_queries):
+    with count_queries() as whole_page:
+        as_manager.get("/customers?q=cedar")
+    with count_queries() as list_only:
+        as_manager.get("/customers?q=cedar", htmx=True, **{"HX-Target": "results"})
+    assert list_only.count == whole_page.count - 2  # neither the currencies in use nor the legal entities
+
+
+# --- search: accents folded, contacts, addresses, email domains ---------------------------------------------
+
+@pytest.fixture
+def people(make, org):
+    """Customers whose contacts and addresses differ from their names."""
+    return {
+        "mueller": make.customer(org, name="Müller Maschinenbau GmbH",
+                                 primaryContact={"firstName": "Jürgen", "lastName": "Weiß",
+                                                 "email": "j.weiss@mueller-maschinen.example"},
+                                 invoiceAddress={"line1": "Hauptstraße 1", "city": "München", "postalCode": "80331"}),
+        "muller": make.customer(org, name="Muller Freight Ltd", country="GB", currency="GBP",
+                                primaryContact={"firstName": "Zoë", "lastName": "Strasser",
+                                                "email": "zoe@billing.freight.example"},
+                                invoiceAddress={"line1": "1 High St", "city": "London", "postalCode": "EC1A 1BB"}),
+        "cedar": make.customer(org, name="Cedar Foods AG", country="CH", currency="CHF",
+                               primaryContact={"firstName": "Ana", "lastName": "Søndergaard",
+                                               "email": "ana@acme.example"},
+                               invoiceAddress={"line1": "Seestrasse 5", "city": "Zürich", "postalCode": "8001"}),
+    }
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("muller", ["Muller Freight Ltd", "Müller Maschinenbau GmbH"]),  # accents folded both ways
+    ("müller", ["Muller Freight Ltd", "Müller Maschinenbau GmbH"]),
+    ("MÜLLER maschinen", ["Müller Maschinenbau GmbH"]),
+    ("mueller", ["Müller Maschinenbau GmbH"]),  # the German spelling of ü
+    ("jurgen", ["Müller Maschinenbau GmbH"]),  # contact first name
+    ("weiss", ["Müller Maschinenbau GmbH"]),  # contact last name, ß as ss
+    ("weiß", ["Müller Maschinenbau GmbH"]),
+    ("zoe strasser", ["Muller Freight Ltd"]),
+    ("straßer", ["Muller Freight Ltd"]),  # ß and ss both ways
+    ("sondergaard", ["Cedar Foods AG"]),  # ø
+    ("munchen", ["Müller Maschinenbau GmbH"]),  # city
+    ("zurich", ["Cedar Foods AG"]),
+    ("london", ["Muller Freight Ltd"]),
+    ("80331", ["Müller Maschinenbau GmbH"]),  # postal code
+    ("ec1a 1bb", ["Muller Freight Ltd"]),
+    ("ec1a1bb", ["Muller Freight Ltd"]),
+    ("acme.example", ["Cedar Foods AG"]),  # email domain
+    ("@acme.example", ["Cedar Foods AG"]),
+    ("freight.example", ["Muller Freight Ltd"]),  # the domain of billing.freight.example
+    ("@billing.freight", ["Muller Freight Ltd"]),
+    ("mueller-maschinen.example", ["Müller Maschinenbau GmbH"]),
+    ("zoe@billing", ["Muller Freight Ltd"]),
+    ("london cedar", []),
+])
+def test_search_folds_accents_and_finds_contacts_cities_postal_codes_and_domains(as_manager, people, query,
+                                                                                   expected):
+    assert rows_of(as_manager.get("/customers?" + urlencode({"q": query}))) == expected
+
+
+def test_search_finds_every_contact_not_only_the_primary(as_manager, people):
+    from portal.services.contacts import create_contact
+
+    create_contact(people["cedar"], {"firstName": "Émile", "lastName": "Zola", "email": "emile@books.example"})
+    db.session.commit()
+    assert rows_of(as_manager.get("/customers?q=emile")) == ["Cedar Foods AG"]
+    assert rows_of(as_manager.get("/customers?q=books.example")) == ["Cedar Foods AG"]
+
+
+def test_search_follows_contact_and_address_edits_in_the_portal(as_manager, people):
+    from tests.test_detail_parts import card_url
+
+    customer = people["cedar"]
+    as_manager.save(card_url(customer, "contacts", customer.primary_contact),
+                    {"first_name": "Bea", "last_name": "Kähler", "email": "bea@initech.example"})
+    as_manager.save(card_url(customer, "addresses", customer.addresses[0]), {"city": "Genève", "postal_code": "1201"})
+    for gone in ("sondergaard", "acme.example", "zurich", "8001"):
+        assert rows_of(as_manager.get(f"/customers?q={gone}")) == [], gone
+    for found in ("kahler", "kaehler", "initech.example", "geneve", "1201"):
+        assert rows_of(as_manager.get(f"/customers?q={found}")) == ["Cedar Foods AG"], found
+    as_manager.post(f"/customers/{customer.id}/addresses", {
+        "type": "shipping", "name": "Warehouse", "line1": "Dock 4", "city": "Basel", "postal_code": "4001",
+        "country": "CH"})
+    assert rows_of(as_manager.get("/customers?q=basel")) == ["Cedar Foods AG"]
+
+
+def test_search_follows_contact_and_address_writes_through_the_api(client, org, people):
+    from tests.api.conftest import Api, token_for
+
+    api = Api(client, token_for(org))
+    customer = people["muller"]
+    manager_view = f"/api/v1/customers?q="
+    address = customer.addresses[0]
+    assert api.patch(f"/customers/{customer.id}/addresses/{address.id}", {"city": "Cardiff"}).status_code == 200
+    created = api.post(f"/customers/{customer.id}/contacts", {"firstName": "Øyvind", "lastName": "Ås",
+                                                              "email": "oyvind@nordic.example"})
+    assert created.status_code == 201
+
+    def found(query):
+        return [c["name"] for c in client.get(manager_view + query, headers=api._headers(None)).get_json()["data"]]
+
+    assert found("cardiff") == ["Muller Freight Ltd"] and found("london") == []
+    assert found("oyvind") == ["Muller Freight Ltd"] and found("nordic.example") == ["Muller Freight Ltd"]
+    assert api.delete(f"/customers/{customer.id}/contacts/{created.get_json()['id']}").status_code == 204
+    assert found("oyvind") == []
+
+
+def test_search_finds_demo_customers_by_contact_and_city(runner, as_manager, org):
+    from portal.models import Address, Contact
+
+    assert runner.invoke(args=["seed-demo", "--customers", "20", "--org", org.slug]).exit_code == 0
+    contact = db.session.scalars(sa.select(Contact).order_by(Contact.id)).first()
+    city = db.session.scalar(sa.select(Address.city).where(Address.customer_id == contact.customer_id))
+    wanted = db.session.get(Customer, contact.customer_id).name
+    assert wanted in rows_of(as_manager.get("/customers?" + urlencode({"q": f"{contact.last_name} {city}"})))
+    domain = contact.email.split("@")[1]
+    assert rows_of(as_manager.get(f"/customers?q=@{domain}")) == [wanted]
+
+
+def test_search_query_count_does_not_grow_with_matches(as_manager, make, org, count_queries):
+    def add(n):
+        make.customer(org, name=f"Cedar {n}", primaryContact={"firstName": "Ana", "lastName": "Müller",
+                                                              "email": f"ana{n}@acme.example"},
+                      invoiceAddress={"city": "Zürich", "postalCode": "8001"}, aliases=[f"c-{n}"])
+
+    add(0)
+    with count_queries() as few:
+        first = as_manager.get("/customers?q=muller+zurich+@acme.example")
+    for n in range(1, 31):
+        add(n)
+    with count_queries() as many:
+        response = as_manager.get("/customers?q=muller+zurich+@acme.example")
+    assert len(rows_of(first)) == 1 and len(rows_of(response)) == 31
+    assert many.count == few.count <= 6
+
+
+def test_migration_rebuilds_the_terms_of_existing_customers(app, people):
+    """Customers indexed by the rules before (accents kept, primary email only) are found by the new rules
+    after `flask db upgrade`, with the same terms as the portal gives them; the way down restores the old ones."""
+    from flask_migrate import downgrade, upgrade
+
+    from portal.models import CustomerSearchTerm
+    from portal.services.customer_search import customer_terms
+
+    def stored(customer_id):
+        return set(db.session.scalars(sa.select(CustomerSearchTerm.term).where(
+            CustomerSearchTerm.customer_id == customer_id)))
+
+    ids = {key: customer.id for key, customer in people.items()}
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="3c1f2a7d9e10")
+    assert "müller" in stored(ids["mueller"]) and "jurgen" not in stored(ids["mueller"])
+    db.session.remove()
+    upgrade()
+    for customer_id in ids.values():
+        assert stored(customer_id) == customer_terms(db.session.get(Customer, customer_id))
 
 
 # --- New customer --------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class Case:
     other_field: str = ""
     other_value: str = ""
     other_stored: Callable = None
+    before: Callable = None  # (world) -> None: what is saved before the form is opened
 
 
 class World:
@@ -78,6 +79,11 @@ class World:
     def org_setting(self, name):
         return settings_store.organization_layer(self.org.id).get(name)
 
+    def own_term(self, term):
+        """The customer's own payment term, so that its picker shows a number of days."""
+        settings_store.update_customer_settings(self.customer, {"term": term})
+        db.session.commit()
+
 
 def c(w):
     return f"/customers/{w.customer.id}"
@@ -111,17 +117,32 @@ CASES = [
          lambda w: contacts.update_contact(w.contact, {"phone": "+49 2"}), "+49 2",
          lambda w: w.fresh(w.contact).phone, ("email", "nope", "Not a valid email address"),
          other_field="first_name", other_value="Grace", other_stored=lambda w: w.fresh(w.contact).first_name),
-    Case("customers.setting", "manager", lambda w: f"{c(w)}/settings/term/edit", "value", "Net7",
-         lambda w: settings_store.update_customer_settings(w.customer, {"term": "Net30"}), "Net30",
-         lambda w: w.setting("term"), ("value", "Net999", "NetN takes N from 0 to 365."),
-         other_url=lambda w: f"{c(w)}/settings/rollUpTaxes/edit", other_field="value", other_value="true",
+    Case("customers.setting", "manager", lambda w: f"{c(w)}/settings/customerGracePeriod/edit",
+         "customerGracePeriod", "7",
+         lambda w: settings_store.update_customer_settings(w.customer, {"customerGracePeriod": 30}), "30",
+         lambda w: str(w.setting("customerGracePeriod")), ("customerGracePeriod", "-3", "A whole number of days"),
+         other_url=lambda w: f"{c(w)}/settings/rollUpTaxes/edit", other_field="rollUpTaxes", other_value="true",
          other_stored=lambda w: str(w.setting("rollUpTaxes")).lower()),
-    Case("admin.setting", "admin", lambda w: "/organization/settings/term/edit", "value", "Net21",
-         lambda w: settings_store.update_organization_settings(w.org.id, {"term": "Net45"}), "Net45",
-         lambda w: w.org_setting("term"), ("value", "Soon", "Use NetN"),
-         other_url=lambda w: "/organization/settings/rollUpDiscounts/edit", other_field="value", other_value="true",
-         other_stored=lambda w: str(w.org_setting("rollUpDiscounts")).lower()),
-    Case("admin.rule", "admin", lambda w: f"/organization/dunning/{w.rule.id}/edit?currency=EUR",
+    # a group of settings edited together: another field of the same form is saved without undoing theirs
+    Case("customers.setting", "manager", lambda w: f"{c(w)}/settings/eInvoicing/edit",
+         "eInvoiceBuyerReference", "04011000-MINE",
+         lambda w: settings_store.update_customer_settings(w.customer, {"eInvoiceBuyerReference": "991-THEIRS"}),
+         "991-THEIRS", lambda w: w.setting("eInvoiceBuyerReference"),
+         ("eInvoiceBuyerReference", "x" * 47, "At most 46 characters."),
+         other_field="peppolParticipantId", other_value="0088:4000001000005",
+         other_stored=lambda w: w.setting("peppolParticipantId")),
+    Case("customers.setting", "manager", lambda w: f"{c(w)}/settings/term/edit", "term-days", "7",
+         lambda w: settings_store.update_customer_settings(w.customer, {"term": "Net30"}), "30",
+         lambda w: w.setting("term").removeprefix("Net"), ("term-days", "999", "from 0 to 365"),
+         other_url=lambda w: f"{c(w)}/settings/rollUpTaxes/edit", other_field="rollUpTaxes", other_value="true",
+         other_stored=lambda w: str(w.setting("rollUpTaxes")).lower(), before=lambda w: w.own_term("Net14")),
+    Case("admin.setting", "admin", lambda w: "/organization/settings/customerGracePeriod/edit",
+         "customerGracePeriod", "21",
+         lambda w: settings_store.update_organization_settings(w.org.id, {"customerGracePeriod": 45}), "45",
+         lambda w: str(w.org_setting("customerGracePeriod")), ("customerGracePeriod", "soon", "A whole number"),
+         other_url=lambda w: "/organization/settings/rollUpDiscounts/edit", other_field="rollUpDiscounts",
+         other_value="true", other_stored=lambda w: str(w.org_setting("rollUpDiscounts")).lower()),
+    Case("admin.rule", "admin", lambda w: f"/organization/dunning/{w.rule.id}/edit",
          "rule-{rule}-days_overdue", "9",
          lambda w: dunning.update_rule(w.rule, {**_rule_api(w.rule), "daysOverdue": 11}), "11",
          lambda w: str(w.fresh(w.rule).days_overdue), ("rule-{rule}-days_overdue", "0", "above 0"),
@@ -183,6 +204,8 @@ def test_every_editable_thing_has_a_case(app):
 @pytest.fixture(params=range(len(CASES)), ids=[f"{case.entry}-{i}" for i, case in enumerate(CASES)])
 def flow(request, auth, make, world):
     case = CASES[request.param]
+    if case.before:
+        case.before(world)
     return case, sign_in(auth, make, world, case.role), world
 
 
@@ -297,7 +320,7 @@ NEW_CASES = [
     NewCase("customers.payment_method", "manager", lambda w: f"{c(w)}/payment-methods/new",
             {"type": "card", "label": "Visa •••• 4242"}, ("label", "4242424242424242", "never a full card"),
             lambda w: len(w.fresh(w.customer).payment_methods)),
-    NewCase("admin.rule", "admin", lambda w: "/organization/dunning/new?currency=EUR",
+    NewCase("admin.rule", "admin", lambda w: "/organization/dunning/new",
             {"new-rule-days_overdue": "20", "new-rule-email_template": "{email}"},
             ("new-rule-days_overdue", "-1", "above 0"), lambda w: len(dunning.ladder(w.org.id))),
     NewCase("admin.template", "admin", lambda w: "/organization/templates/email/new",
@@ -385,9 +408,12 @@ def test_blank_lines_and_indentation_in_a_message_body_are_a_change(auth, make, 
 @pytest.mark.parametrize("url, field, value, message", [
     ("{c}/sections/technical/edit", "aliases", "A\x00B", "Use one line of text: no line breaks, tabs or other control characters."),
     ("{c}/sections/technical/edit", "contractor_references", "A\x1bB", "Use one line of text: no line breaks, tabs or other control characters."),
-    ("{c}/settings/standingPoNumber/edit", "value", "PO\x00 1", "Use one line of text: no line breaks, tabs or other control characters."),
-    ("{c}/settings/term/edit", "value", "Net٣", "Use NetN"),
-    ("{c}/settings/trackedItemDisplay/edit", "value", "[" * 1000 + "]" * 1000, "Not valid JSON"),
+    ("{c}/settings/standingPoNumber/edit", "standingPoNumber", "PO\x00 1", "Use one line of text: no line breaks, tabs or other control characters."),
+    # a structured setting's value posted whole (as its Reset button does), not through its inputs
+    ("{c}/settings/term/edit", "term", "Net٣", "Enter a whole number of days from 0 to 365."),
+    ("{c}/settings/trackedItemDisplay/edit", "trackedItemDisplay", "[" * 1000 + "]" * 1000, "Not a value this setting takes."),
+    ("{c}/settings/billingPeriodConfigurations/edit", "billingPeriodConfigurations",
+     '[{"type": "SpecifiedDate", "rule": "Prompt", "interval": "Monthly", "day": "٣"}]', "Enter a day from 1 to 31."),
     ("{c}/sections/properties/edit", "p_seats", "1E+999999999", "Enter a number below"),
     ("{c}/sections/properties/edit", "p_seats", "9" * 400, "At most 30 characters."),
 ])
@@ -397,14 +423,16 @@ def test_hostile_values_are_422_at_the_field(auth, make, world, url, field, valu
     assert response.status_code == 422 and message in html(response)
 
 
-@pytest.mark.parametrize("fee, message", [("1e30", "That amount is too large."), ("1E+40", "That amount is too large."),
-                                          ("9999999999999999999999999999.99", "That amount is too large."),
+@pytest.mark.parametrize("fee, message", [("1e30", "The fee is a whole number above 0"),
+                                          ("1E+40", "The fee is a whole number above 0"),
+                                          ("9999999999999999999999999999.99", "without a decimal point"),
                                           ("2147483648", "That amount is too large."),
-                                          ("21474836.48", "That amount is too large.")])
+                                          ("9" * 400, "That amount is too large."),
+                                          ("21474836.48", "without a decimal point")])
 def test_a_huge_fee_is_422(auth, make, world, fee, message):
     user = sign_in(auth, make, world, "admin")
     rule = world.rule
-    response = user.save(f"/organization/dunning/{rule.id}/edit?currency=EUR", {f"rule-{rule.id}-fee": fee})
+    response = user.save(f"/organization/dunning/{rule.id}/edit", {f"rule-{rule.id}-fee": fee})
     assert response.status_code == 422 and message in html(response)
 
 
@@ -416,6 +444,6 @@ def test_the_timeline_answers_any_typed_date_or_amount_with_a_message(auth, make
     assert timeline.status_code == 422 and 'class="error"' in html(timeline)
     assert user.get(f"{c(world)}/settings?{query}").status_code == 200
     form = user.open_form(f"{c(world)}/settings/standingPoNumber/edit")
-    saved = user.post(f"{form.action}?{query}", {**{k: v[0] for k, v in form.data().items()}, "value": "PO-9"},
+    saved = user.post(f"{form.action}?{query}", {**{k: v[0] for k, v in form.data().items()}, "standingPoNumber": "PO-9"},
                       htmx=True)  # a save whose out-of-band timeline reads the same arguments
     assert saved.status_code == 200 and world.setting("standingPoNumber") == "PO-9"

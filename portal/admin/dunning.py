@@ -7,9 +7,9 @@ from portal.admin import bp
 from portal.admin.forms import DocumentTemplateForm, EmailTemplateForm, RuleForm
 from portal.auth import current_org_id, get_in_org_or_404, role_required
 from portal.domain import dunning as dunning_domain
-from portal.domain.validation import CURRENCY_CODES, ValidationFailed, whole_number
+from portal.domain.validation import ValidationFailed, whole_number
 from portal.extensions import db
-from portal.models import DocumentTemplate, EmailTemplate, LegalEntity, OverdueRule
+from portal.models import DocumentTemplate, EmailTemplate, OverdueRule
 from portal.services import dunning
 from portal.web.inline import CreatableEntry, register
 from portal.web.render import done, redirect_to, render, targets
@@ -18,25 +18,17 @@ LADDER_PAGE = "admin/dunning.html"
 TEMPLATES_PAGE = "admin/templates.html"
 
 
-def _currency():
-    """The currency fees are shown and entered in: chosen, else the first legal entity's, else EUR."""
-    chosen = (request.values.get("currency") or "").upper()
-    if chosen in CURRENCY_CODES:
-        return chosen
-    first = db.session.scalar(sa.select(LegalEntity.currency).where(LegalEntity.organization_id == current_org_id())
-                              .order_by(LegalEntity.id))
-    return first or "EUR"
-
-
 def _templates(model):
     return db.session.scalars(sa.select(model).where(model.organization_id == current_org_id())
                               .order_by(model.name)).all()
 
 
 def _ladder_context(**extra):
-    context = {"rules": dunning.ladder(current_org_id()), "currency": _currency(), "editing": None, "focus": None,
-               "form": None, "conflict": None, "max_rules": dunning_domain.MAX_RULES,
-               "format_money": dunning_domain.format_money, "adding": bool(request.args.get("add"))}
+    context = {"rules": dunning.ladder(current_org_id()), "currencies": dunning.currencies_in_use(current_org_id()),
+               "editing": None, "focus": None, "form": None, "conflict": None, "max_rules": dunning_domain.MAX_RULES,
+               "fee_in_currencies": dunning_domain.fee_in_currencies, "fee_example": dunning_domain.fee_example(),
+               "fee_preview_of": fee_preview_of,
+               "adding": bool(request.args.get("add"))}
     context.update(extra)
     return context
 
@@ -78,31 +70,16 @@ class RuleEntry(CreatableEntry):
 
     def setup_form(self, form, subject):
         form.set_templates(_templates(EmailTemplate), _templates(DocumentTemplate))
-        form.fee.label.text = f"Fee ({_currency()})"
         return form
 
     def initial(self, subject):
-        return RuleForm.initial(subject, _currency())
-
-    def _with_fee(self, form, apply):
-        """Run `apply(data)`; an unreadable fee is reported together with the rule's other errors, not alone."""
-        try:
-            data, fee_error = form.to_api(_currency()), {}
-        except ValueError as error:
-            data, fee_error = form.to_api(_currency(), fee=None), {"amountInCents": str(error)}
-        try:
-            result = apply(data)
-        except ValidationFailed as failed:
-            raise ValidationFailed({**failed.errors, **fee_error}) from None
-        if fee_error:
-            raise ValidationFailed(fee_error)
-        return result
+        return RuleForm.initial(subject)
 
     def save(self, subject, form):
-        self._with_fee(form, lambda data: dunning.update_rule(subject, {**data, "level": subject.level}))
+        dunning.update_rule(subject, {**form.to_api(), "level": subject.level})
 
     def create(self, parent, form):
-        return self._with_fee(form, lambda data: dunning.create_rule(parent, data))
+        return dunning.create_rule(parent, form.to_api())
 
     def key(self, subject):
         return f"rule-{subject.id}"
@@ -117,7 +94,7 @@ class RuleEntry(CreatableEntry):
         return _ladder_context(**extra)
 
     def done_url(self, subject):
-        return url_for("admin.dunning_rules", currency=_currency())
+        return url_for("admin.dunning_rules")
 
     def saved_message(self, subject):
         return f"Level {subject.level} saved."
@@ -129,6 +106,23 @@ class RuleEntry(CreatableEntry):
 
 
 register(bp, RuleEntry(), "/dunning/<int:rule_id>", "/dunning/new", "/dunning")
+
+
+@bp.get("/dunning/fee-preview")
+@role_required("admin")
+def fee_preview():
+    """What the fee being typed comes to in each currency the customers use (the rule editor asks as you type; the
+    one fee rule checks it). The editor's fee field sends itself under its form's prefix."""
+    typed = next((value for name, value in request.args.items() if name == "fee" or name.endswith("-fee")), "")
+    return render(LADDER_PAGE, "fee_preview", **_ladder_context(preview=fee_preview_of(typed)))
+
+
+def fee_preview_of(typed):
+    """The preview of a typed fee: its amount in minor units, or why it is no fee."""
+    try:
+        return {"amount": dunning_domain.fee_in_minor_units(typed), "problem": None}
+    except ValueError as error:
+        return {"amount": None, "problem": str(error)}
 
 
 @bp.post("/dunning/<int:rule_id>/<any(enable, disable, up, down, delete):action>")
@@ -149,7 +143,7 @@ def overdue_rule_action(rule_id, action):
             # The page was older than the ladder (someone reordered it meanwhile): show the ladder as it is now.
             flash(f"Level {level} is already at the {'top' if action == 'up' else 'bottom'}; the ladder is shown "
                   "as it is now.", "error")
-            return done(None, url_for("admin.dunning_rules", currency=_currency()), lambda: _ladder(status=409))
+            return done(None, url_for("admin.dunning_rules"), lambda: _ladder(status=409))
         dunning.move_rule(rule, target)
         message = f"Moved to level {target}."
     db.session.commit()
@@ -157,7 +151,7 @@ def overdue_rule_action(rule_id, action):
     if action in ("up", "down") and target in (1, len(dunning.ladder(current_org_id()))):
         # At the top or bottom the pressed arrow is gone: the moved rule's other arrow keeps the focus in its place.
         focus = f"{'down' if action == 'up' else 'up'}-{rule_id}"
-    return done(message, url_for("admin.dunning_rules", currency=_currency()), lambda: _ladder(focus=focus))
+    return done(message, url_for("admin.dunning_rules"), lambda: _ladder(focus=focus))
 
 
 # --- templates ----------------------------------------------------------------------------------------------

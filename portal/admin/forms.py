@@ -2,7 +2,7 @@
 The rules live in portal.services; these forms render the fields and map input to the services' names."""
 from wtforms import BooleanField, StringField, TextAreaField
 
-from portal.domain import dunning as dunning_domain
+from portal.domain.labels import choices
 from portal.services.properties import PROPERTY_TYPES
 from portal.web.fields import Select, options
 from portal.web.inline import InlineForm
@@ -29,12 +29,13 @@ class DefinitionForm(InlineForm):
 
 
 class RuleForm(InlineForm):
-    """An overdue rule; the fee is typed in the currency the page shows fees in."""
+    """An overdue rule. The fee is typed as the number the rule keeps: minor units of the invoice's currency (the
+    editor shows what it comes to in each currency the customers use)."""
 
-    type = Select("Type", choices=options([("reminder", "Reminder"), ("dunning", "Dunning")]), default="reminder")
+    type = Select("Type", choices=options(choices("overdueRuleType")), default="reminder")
     days_overdue = StringField("Days overdue", render_kw={"inputmode": "numeric"})
     due_in_days = StringField("Due in days", default="7", render_kw={"inputmode": "numeric"})
-    fee = StringField("Fee", render_kw={"inputmode": "decimal"})
+    fee = StringField("Fee in minor units", render_kw={"inputmode": "numeric", "autocomplete": "off"})
     email_template = Select("Email template", choices=[])
     document_template = Select("Document template", choices=[])
     attach_original_invoice = BooleanField("Attach the original invoice", default=True)
@@ -46,26 +47,25 @@ class RuleForm(InlineForm):
 
     def set_templates(self, email_templates, document_templates):
         self.email_template.choices = options([("", "Choose…"), *((str(t.id), t.name) for t in email_templates)])
-        self.document_template.choices = options([("", "None"), *((str(t.id), t.name) for t in document_templates)])
+        self.document_template.choices = options([("", "No letter"), *((str(t.id), t.name) for t in document_templates)])
 
     @classmethod
-    def initial(cls, rule, currency):
+    def initial(cls, rule):
         return {"type": rule.type, "days_overdue": str(rule.days_overdue), "due_in_days": str(rule.due_in_days),
-                "fee": dunning_domain.money_input(rule.amount_in_cents, currency),
+                "fee": "" if rule.amount_in_cents is None else str(rule.amount_in_cents),
                 "email_template": str(rule.email_template_id),
                 "document_template": str(rule.document_template_id or ""),
                 "attach_original_invoice": rule.attach_original_invoice, "send_letter": rule.send_letter,
                 "is_enabled": rule.is_enabled}
 
-    def to_api(self, currency, fee="typed"):
-        """The rule in the API's shape, the fee in the currency's minor unit (ValueError when unreadable);
-        `fee=None` leaves the fee out, to check the rest."""
+    def to_api(self):
+        """The rule in the API's shape; the fee as typed, for the service's one fee rule."""
         return {"type": self.type.data or "reminder", "daysOverdue": self.days_overdue.data,
                 "dueInDays": self.due_in_days.data, "emailTemplate": self.email_template.data or None,
                 "documentTemplate": self.document_template.data or None,
                 "attachOriginalInvoice": bool(self.attach_original_invoice.data),
                 "sendLetter": bool(self.send_letter.data), "isEnabled": bool(self.is_enabled.data),
-                "amountInCents": dunning_domain.parse_money(self.fee.data, currency) if fee == "typed" else None}
+                "amountInCents": self.fee.data}
 
 
 class EmailTemplateForm(InlineForm):

@@ -1,4 +1,5 @@
-"""Organization → Billing settings: the organization layer, each row an entry of the inline-edit flow."""
+"""Organization → Billing settings: the organization layer, each row (a setting, or settings edited together) an
+entry of the inline-edit flow."""
 from flask import abort, url_for
 
 from portal.admin import bp
@@ -9,21 +10,23 @@ from portal.services import settings_store
 from portal.web.inline import register
 from portal.web.render import render
 from portal.web.settings_rows import (
-    Row,
     SettingRowEntry,
     SettingSubject,
-    display_value,
+    build_row,
+    row_names,
     rows_for,
 )
 
 PAGE = "admin/settings.html"
+ORGANIZATION_ROWS = row_names(INHERITABLE_FIELDS)
+DEFAULTS = settings_rules.resolve({}, {})
 
 
 def _page_context(**extra):
     organization_id = current_org_id()
     own = settings_store.organization_layer(organization_id)
     groups = rows_for(settings_rules.resolve(own, {}), own, INHERITABLE_FIELDS,
-                      settings_store.override_counts(organization_id))
+                      settings_store.override_counts(organization_id), inherited=DEFAULTS, scope="organization")
     context = {"scope": "organization", "can_edit": True, "groups": groups, "focus": None, "editing": None,
                "form": None, "conflict": None, "back_url": url_for("admin.settings")}
     context.update(extra)
@@ -38,31 +41,29 @@ def settings():
 
 
 class OrganizationSettingEntry(SettingRowEntry):
-    """A row of the organization layer: its value for every customer that inherits, or empty for the default."""
+    """A row of the organization layer: its values for every customer that inherits, or empty for the default."""
 
     page_template = PAGE
     role = "admin"
     read_role = "admin"
 
     def load(self, for_update=False, name=None):
-        setting = next((f for f in INHERITABLE_FIELDS if f.name == name), None) or abort(404)
+        settings = ORGANIZATION_ROWS.get(name) or abort(404)
         organization_id = current_org_id()
         if for_update:
             settings_store.organization_settings(organization_id, for_update=True)
         own = settings_store.organization_layer(organization_id)
-        resolved = settings_rules.resolve(own, {})[name]
-        count = settings_store.override_counts(organization_id).get(name)
-        return SettingSubject(organization_id, Row(setting, own.get(name), resolved.value, resolved.source, count))
+        row = build_row(name, settings, settings_rules.resolve(own, {}), own, "organization",
+                        settings_store.override_counts(organization_id), inherited=DEFAULTS)
+        return SettingSubject(organization_id, row)
 
     def save(self, subject, form):
-        settings_store.update_organization_settings(subject.owner, {subject.name: self.value_of(subject, form)})
+        settings_store.update_organization_settings(subject.owner, self.changes(subject, form))
 
     def context(self, subject, form=None, **extra):
-        default = settings_rules.resolve({}, {})[subject.name]
-        return _page_context(**self.row_context(subject, form), form=form,
-                             inherited_display=display_value(subject.row.setting, default.value),
-                             affected=settings_store.inheriting_count(subject.owner, subject.name,
-                                                                      subject.row.override_count or 0), **extra)
+        affected = {part.name: settings_store.inheriting_count(subject.owner, part.name, part.override_count or 0)
+                    for part in subject.row.parts}
+        return _page_context(**self.row_context(subject, form), form=form, affected=affected, **extra)
 
     def done_url(self, subject):
         return url_for("admin.settings")

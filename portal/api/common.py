@@ -14,8 +14,24 @@ JSON_TYPES = {"application/json"}
 MERGE_PATCH_TYPES = {"application/json", "application/merge-patch+json"}
 
 
+def _rule_message(schema, validator, instance):
+    """The message a schema names for this fault (`x-messages`), the one its service rule gives: "required" covers a
+    field left out, null or blank, as the forms' rules see them."""
+    messages = schema.get("x-messages", {}) if isinstance(schema, dict) else {}
+    if "required" in messages and (instance is None or (isinstance(instance, str) and not instance.strip())):
+        return messages["required"]
+    return messages.get(validator)
+
+
 def _field_of(error):
     path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        field_schema = error.schema.get("properties", {}).get(missing, {}) if isinstance(error.schema, dict) else {}
+        return ".".join(p for p in (path, missing) if p), _rule_message(field_schema, "required", None) or "Required."
+    ruled = _rule_message(error.schema, error.validator, error.instance)
+    if ruled:
+        return path or "(body)", ruled
     if isinstance(error.schema, dict) and error.schema.get("x-message") and error.validator not in (
             "required", "additionalProperties"):
         return path or "(body)", error.schema["x-message"]
@@ -25,9 +41,6 @@ def _field_of(error):
         return path or "(body)", error.schema["x-message-pattern"]
     if error.validator == "pattern":
         return path or "(body)", "Not in the expected format (no control characters or line breaks)."
-    if error.validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else ""
-        return ".".join(p for p in (path, missing) if p), "Required."
     if error.validator == "additionalProperties":
         extras = [e for e in error.instance if e not in error.schema.get("properties", {})]
         return ".".join(p for p in (path, extras[0] if extras else "") if p), "Unknown field."

@@ -48,9 +48,10 @@ CURSOR_PARAMS = [_query("limit", {"type": "integer", "minimum": 1, "maximum": 20
 # Rules JSON Schema cannot state, because they depend on what is stored (a taken alias, a template that must exist)
 # or on other fields in ways the document does not spell out; a schema-valid body may meet them and answer 422
 # naming one of these fields (the OpenAPI test allows exactly these, per operation).
-CUSTOMER_RULES = ["legalEntityId", "vatId", "aliases", "debtorIdent", "primaryContact.email"]
+CUSTOMER_RULES = ["legalEntityId", "vatId", "aliases", "debtorIdent", "primaryContact.email",
+                  "invoiceAddress.line1"]  # an address given has its first line (the one address rule)
 CONTACT_RULES = ["email", "isPrimary"]
-ADDRESS_RULES = ["name", "type"]
+ADDRESS_RULES = ["name", "type", "line1"]  # line1: only Invoice address 1 may be emptied altogether
 SETTINGS_RULES = ["taxExemptCode", "eInvoiceBuyerReference", "peppolParticipantId", "autoCollect", "rechargeType",
                   "rechargeThresholdAmount", "rechargeTargetAmount", "defaultPaymentMethodId", "dunningLadderId",
                   "billingPeriodConfigurations", "customerBillingStatementSetting"]

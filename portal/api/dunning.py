@@ -15,7 +15,7 @@ from portal.api.customers import load_customer, write
 from portal.api.representations import timestamp
 from portal.domain import dunning as dunning_domain
 from portal.api.boundary import ID_DIGITS
-from portal.api.schemas import read_only
+from portal.api.schemas import read_only, required_field
 from portal.domain.validation import MAX_ID, whole_number
 from portal.extensions import db
 from portal.models import OverdueRule
@@ -26,16 +26,30 @@ _TEMPLATE_ID = {"oneOf": [{"type": "string", "pattern": ID_DIGITS}, {"type": "in
                                                                           "maximum": MAX_ID}]}
 TEMPLATE_REF = {"type": ["object", "null"], "required": ["id"], "additionalProperties": False,
                 "properties": {"id": _TEMPLATE_ID, "name": read_only({"type": "string"})}}
-DAYS = {"type": "integer", "minimum": 1, "maximum": 3650}
+
+
+def _days(label):
+    """A count of days, with the messages the rule editor shows."""
+    return {"type": "integer", "minimum": 1, "maximum": dunning.MAX_DAYS,
+            "x-messages": {"required": dunning.days_message(label), "type": dunning.days_message(label),
+                           "minimum": dunning.days_message(label),
+                           "maximum": dunning.days_message(label, too_many=True)}}
+
+
+_FEE_MESSAGES = {"type": dunning_domain.FEE_RULE, "minimum": dunning_domain.FEE_RULE,
+                 "maximum": dunning_domain.FEE_TOO_LARGE}
 OVERDUE_RULE_INPUT = {
     "type": "object", "additionalProperties": False,
     "required": ["daysOverdue", "emailTemplate"],
     "properties": {
-        "daysOverdue": DAYS, "dueInDays": DAYS,
+        "daysOverdue": _days("Days overdue"), "dueInDays": _days("Due in days"),
         "type": {"type": "string", "enum": list(dunning_domain.RULE_TYPES)},
-        "emailTemplate": {**TEMPLATE_REF, "type": "object"}, "documentTemplate": TEMPLATE_REF,
-        "amountInCents": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID,
-                          "description": "Fee in minor units; required for dunning"},
+        "emailTemplate": required_field({**TEMPLATE_REF, "type": "object"}, "Email template"),
+        "documentTemplate": TEMPLATE_REF,
+        "amountInCents": {"type": ["integer", "null"], "minimum": 1, "maximum": dunning_domain.MAX_FEE,
+                          "description": "The fee, in the minor unit of the invoice's currency: "
+                                         f"{dunning_domain.fee_example()}; required for a dunning",
+                          "x-messages": _FEE_MESSAGES},
         "attachOriginalInvoice": {"type": "boolean"}, "sendLetter": {"type": "boolean"},
         "isEnabled": {"type": "boolean"},
         "level": {"type": "integer", "minimum": 1, "maximum": dunning_domain.MAX_RULES},
@@ -44,7 +58,9 @@ OVERDUE_RULE_INPUT = {
     # A dunning notice carries a letter and a fee (section 7).
     "if": {"required": ["type"], "properties": {"type": {"const": "dunning"}}},
     "then": {"required": ["documentTemplate", "amountInCents"],
-             "properties": {"documentTemplate": {"type": "object"}, "amountInCents": {"type": "integer"}}},
+             "properties": {"documentTemplate": required_field({"type": "object"}, "Document template"),
+                            "amountInCents": {"type": "integer", "x-messages": {
+                                **_FEE_MESSAGES, "required": dunning_domain.FEE_REQUIRED}}}},
 }
 _REF_OUT = {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"},
                                                                        "name": {"type": "string"}}}

@@ -1,6 +1,14 @@
 """JSON Schemas of the API's bodies: requests are validated with them and the OpenAPI document shows them."""
 from portal.api.boundary import ID_DIGITS, SINGLE_LINE
-from portal.domain.validation import COUNTRY_CODES, CURRENCY_CODES, IDENT_PATTERN, LANGUAGE_CODES, MAX_ID
+from portal.domain.validation import (
+    ADDRESS_LINE1_LABEL,
+    COUNTRY_CODES,
+    CURRENCY_CODES,
+    IDENT_PATTERN,
+    LANGUAGE_CODES,
+    MAX_ID,
+    required_message,
+)
 from portal.models.customer import (
     ADDRESS_TYPES,
     CUSTOMER_TYPES,
@@ -34,8 +42,14 @@ _NOT_BLANK = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x
 _ENTRY = "^[^\\s\\x00-\\x1f\\x7f-\\x9f]([^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f])?$"
 
 
+def required_field(schema, label):
+    """A field the rules require: left out, null or blank, the API gives the message the form shows."""
+    return {**schema, "x-messages": {**schema.get("x-messages", {}), "required": required_message(label)}}
+
+
 def required_text(max_length, label="This field"):
-    return {"type": "string", "maxLength": max_length, "pattern": _NOT_BLANK, "x-message-pattern": f"{label} is required."}
+    return required_field({"type": "string", "maxLength": max_length, "pattern": _NOT_BLANK,
+                           "x-message-pattern": required_message(label)}, label)
 
 
 def entries(max_length, max_items=50):
@@ -87,9 +101,9 @@ CONTACT_FIELDS = {
 CUSTOMER_WRITABLE = {
     "name": required_text(200, "Name"),
     "customerType": {"type": "string", "enum": list(CUSTOMER_TYPES)},
-    "language": LANGUAGE,
-    "country": COUNTRY,
-    "currency": CURRENCY,
+    "language": required_field(LANGUAGE, "Language"),
+    "country": required_field(COUNTRY, "Country"),
+    "currency": required_field(CURRENCY, "Currency"),
     "legalEntityId": ID_INPUT,
     "vatId": nullable(text(32)),
     "taxCountry": nullable(COUNTRY),
@@ -110,7 +124,8 @@ CUSTOMER_CREATE = {
         "debtorIdent": nullable(DEBTOR_IDENT),
         "primaryContact": {
             "type": "object", "additionalProperties": False, "required": ["email"],
-            "properties": {**{k: CONTACT_FIELDS[k] for k in ("firstName", "lastName")}, "email": EMAIL},
+            "properties": {**{k: CONTACT_FIELDS[k] for k in ("firstName", "lastName")},
+                           "email": required_field(EMAIL, "Email")},
         },
         "invoiceAddress": nullable({"type": "object", "additionalProperties": False,
                                     "properties": ADDRESS_FIELDS}),
@@ -197,12 +212,16 @@ PROBLEM = {
     },
 }
 
+# One address rule (portal.domain.validation.address_complete): a new address has its first line; a change may
+# empty it only on Invoice address 1, which depends on the address changed, so PATCH leaves it to the rule.
 _ADDRESS_INPUT = {"type": nullable({"type": "string", "enum": list(ADDRESS_TYPES)}), "name": nullable(text(200)),
-                  **ADDRESS_FIELDS, "isMain": read_only(), "id": read_only(), "uri": read_only()}
+                  **ADDRESS_FIELDS, "country": required_field(COUNTRY, "Country"),
+                  "isMain": read_only(), "id": read_only(), "uri": read_only()}
 ADDRESS_CREATE = {"type": "object", "additionalProperties": False, "required": ["line1", "country"],
-                  "properties": _ADDRESS_INPUT}
+                  "properties": {**_ADDRESS_INPUT, "line1": required_text(200, ADDRESS_LINE1_LABEL)}}
 ADDRESS_PATCH = {"type": "object", "additionalProperties": False, "properties": _ADDRESS_INPUT}
-_CONTACT_INPUT = {**CONTACT_FIELDS, "id": read_only(), "uri": read_only()}
+_CONTACT_INPUT = {**CONTACT_FIELDS, "email": required_field(CONTACT_FIELDS["email"], "Email"), "id": read_only(),
+                  "uri": read_only()}
 CONTACT_CREATE = {"type": "object", "additionalProperties": False, "required": ["email"],
                   "properties": _CONTACT_INPUT}
 CONTACT_PATCH = {"type": "object", "additionalProperties": False, "properties": _CONTACT_INPUT}

@@ -7,6 +7,8 @@ from portal.auth import role_required
 from portal.customers import bp
 from portal.customers.edits import ADDRESSES, CONTACTS, payment_list
 from portal.customers.pages import (
+    ACTIVITY_LIST,
+    ACTIVITY_TEMPLATE,
     DETAIL,
     TAB_NAMES,
     load_customer,
@@ -31,6 +33,8 @@ def tab(customer_id, tab="overview"):
     if tab not in TAB_NAMES:
         abort(404)
     customer = load_customer(customer_id)
+    if tab == "activity" and targets(ACTIVITY_LIST):  # the Activity tab's filters and pages swap only its list
+        return render(DETAIL, "activity_list", fragment_template=ACTIVITY_TEMPLATE, **page_context(customer, tab))
     return render(DETAIL, "tabs" if targets("tabs") else None, **page_context(customer, tab))
 
 

@@ -174,6 +174,7 @@ class AddressEntry(CardEntry):
     def setup_form(self, form, subject):
         if subject is not None and subject.is_main:
             del form.type  # Invoice address 1 stays an invoice address: the form does not offer the type
+            form.line1.flags.required = False  # it may be empty altogether (the address is optional at creation)
         return form
 
     def save(self, subject, form):

@@ -7,10 +7,21 @@ from wtforms import (
     TextAreaField,
 )
 
-from portal.domain.labels import COUNTRIES, CURRENCIES, LANGUAGES
+from portal.domain.labels import COUNTRIES, CURRENCIES, LANGUAGES, choices
+from portal.domain.validation import ADDRESS_LINE1_LABEL
 from portal.models.customer import CUSTOMER_TYPES
+from portal.services.properties import NEW_CUSTOMER_PREFIX
 from portal.web.fields import MultiCheckboxField, Select, options
 from portal.web.inline import InlineForm
+
+
+class RequiredMark:
+    """Marks a field required for its label (the service enforces it, with the API's message)."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
 
 
 def _with_blank(choices, blank="Choose…"):
@@ -18,14 +29,16 @@ def _with_blank(choices, blank="Choose…"):
 
 
 class NewCustomerForm(FlaskForm):
-    """The New customer modal (SPEC §8)."""
+    """The New customer modal (SPEC §8); `new_customer_form` adds the required properties."""
 
-    name = StringField("Customer name")
+    PROPERTY_DEFINITIONS = ()
+    name = StringField("Customer name", [RequiredMark()])
     contact_first_name = StringField("First name")
     contact_last_name = StringField("Last name")
-    contact_email = EmailField("Primary contact email")
-    country = Select("Country", choices=_with_blank(COUNTRIES))
-    currency = Select("Billing currency", choices=_with_blank([(c, f"{c} · {n}") for c, n in CURRENCIES]))
+    contact_email = EmailField("Primary contact email", [RequiredMark()])
+    country = Select("Country", [RequiredMark()], choices=_with_blank(COUNTRIES))
+    currency = Select("Billing currency", [RequiredMark()],
+                      choices=_with_blank([(c, f"{c} · {n}") for c, n in CURRENCIES]))
     line1 = StringField("Address line 1")
     line2 = StringField("Address line 2")
     city = StringField("City")
@@ -35,9 +48,9 @@ class NewCustomerForm(FlaskForm):
     vat_id = StringField("VAT id")
     aliases = TextAreaField("External IDs / aliases", render_kw={"rows": 2})
     legal_entity = Select("Legal entity", choices=[])
-    customer_type = Select("Customer type", choices=options((t, t) for t in CUSTOMER_TYPES), default="B2B")
+    customer_type = Select("Customer type", choices=options(choices("customerType", CUSTOMER_TYPES)), default="B2B")
     language = Select("Language", choices=options(LANGUAGES), default="en")
-    debtor_ident = StringField("Debtor ident")
+    debtor_ident = StringField("Debtor ID")
 
     # Which form field shows the error of which API field.
     FIELD_FOR_ERROR = {
@@ -52,7 +65,7 @@ class NewCustomerForm(FlaskForm):
 
     def set_legal_entities(self, legal_entities):
         self.legal_entity.choices = _with_blank([(str(e.id), f"{e.name} ({e.country}, {e.currency})")
-                                                 for e in legal_entities], "None")
+                                                 for e in legal_entities], "No legal entity")
 
     def to_api(self):
         """The form's input in the API's shape, for the shared rules."""
@@ -66,6 +79,10 @@ class NewCustomerForm(FlaskForm):
             "invoiceAddress": {"line1": self.line1.data, "line2": self.line2.data, "city": self.city.data,
                                "state": self.state.data, "postalCode": self.postal_code.data},
         }
+
+    def property_values(self):
+        """{key: what was typed} of the properties the form asks for (none without required properties)."""
+        return {}
 
     def add_errors(self, errors):
         """Show the shared rules' messages at the form's fields."""
@@ -90,7 +107,7 @@ class GeneralForm(InlineForm):
 
     def set_legal_entities(self, legal_entities):
         self.legal_entity.choices = _with_blank([(str(e.id), f"{e.name} ({e.country}, {e.currency})")
-                                                 for e in legal_entities], "None")
+                                                 for e in legal_entities], "No legal entity")
 
     @classmethod
     def initial(cls, customer):
@@ -106,7 +123,7 @@ class TechnicalForm(InlineForm):
     """Technical details: language, type, contractor references, aliases."""
 
     language = Select("Language", choices=options(LANGUAGES))
-    customer_type = Select("Customer type", choices=options((t, t) for t in CUSTOMER_TYPES))
+    customer_type = Select("Customer type", choices=options(choices("customerType", CUSTOMER_TYPES)))
     contractor_references = TextAreaField("Contractor references", render_kw={"rows": 3})
     aliases = TextAreaField("Aliases (external IDs)", render_kw={"rows": 3})
     FIELD_FOR_ERROR = {"language": "language", "customerType": "customer_type",
@@ -147,12 +164,12 @@ class AddressForm(InlineForm):
 
     type = Select("Type", choices=options([("invoice", "Invoice"), ("shipping", "Shipping")]))
     name = StringField("Name")
-    line1 = StringField("Address line 1")
+    line1 = StringField(ADDRESS_LINE1_LABEL, [RequiredMark()])  # the one address rule: a card needs its first line
     line2 = StringField("Address line 2")
     postal_code = StringField("Postal code")
     city = StringField("City")
     state = StringField("State / region")
-    country = Select("Country", choices=_with_blank(COUNTRIES))
+    country = Select("Country", [RequiredMark()], choices=_with_blank(COUNTRIES))
     FIELD_FOR_ERROR = {"type": "type", "name": "name", "line1": "line1", "line2": "line2", "postalCode": "postal_code",
                        "city": "city", "state": "state", "country": "country"}
 
@@ -211,13 +228,23 @@ class PaymentMethodForm(InlineForm):
         return {"type": self.type.data, "label": self.label.data, "isDefault": bool(self.is_default.data)}
 
 
-class RequiredMark:
-    """Marks a field required for its label (the service enforces it, with the API's message)."""
+PROPERTY_HINTS = {"number": "A number", "date": "YYYY-MM-DD"}
 
-    field_flags = {"required": True}
 
-    def __call__(self, form, field):
-        return None
+def property_field(definition):
+    """The control a property's type asks for, marked when it is required; the service checks the value."""
+    label = definition.label
+    marks = [RequiredMark()] if definition.required else []
+    hint = PROPERTY_HINTS.get(definition.type, "")
+    if definition.type == "select":
+        return Select(label, marks, choices=_with_blank([(o, o) for o in definition.options], "—"), description=hint)
+    if definition.type == "boolean":
+        return Select(label, marks, choices=options([("", "—"), ("true", "Yes"), ("false", "No")]), description=hint)
+    if definition.type == "date":
+        return StringField(label, marks, render_kw={"type": "date"}, description=hint)
+    if definition.type == "number":
+        return StringField(label, marks, render_kw={"inputmode": "decimal"}, description=hint)
+    return StringField(label, marks, description=hint)
 
 
 def properties_form(definitions):
@@ -247,17 +274,22 @@ def properties_form(definitions):
                     field.choices = [*field.choices, *options([(field.data, f"{field.data} (no longer an option)")])]
 
     for definition in definitions:
-        label = definition.label
-        marks = [RequiredMark()] if definition.required else []
-        if definition.type == "select":
-            field = Select(label, marks, choices=_with_blank([(o, o) for o in definition.options], "—"))
-        elif definition.type == "boolean":
-            field = Select(label, marks, choices=options([("", "—"), ("true", "Yes"), ("false", "No")]))
-        elif definition.type == "date":
-            field = StringField(label, marks, render_kw={"type": "date"})
-        elif definition.type == "number":
-            field = StringField(label, marks, render_kw={"inputmode": "decimal"})
-        else:
-            field = StringField(label, marks)
-        setattr(PropertiesForm, f"p_{definition.key}", field)
+        setattr(PropertiesForm, f"p_{definition.key}", property_field(definition))
     return PropertiesForm
+
+
+def new_customer_form(required_definitions):
+    """The New customer form, asking besides for every required property (each with the control its type needs)."""
+
+    class NewCustomerWithProperties(NewCustomerForm):
+        PROPERTY_DEFINITIONS = tuple(required_definitions)
+        FIELD_FOR_ERROR = {**NewCustomerForm.FIELD_FOR_ERROR,
+                           **{f"{NEW_CUSTOMER_PREFIX}.{d.key}": f"p_{d.key}" for d in required_definitions}}
+
+        def property_values(self):
+            """{key: what was typed} for the properties service's rules."""
+            return {d.key: self[f"p_{d.key}"].data for d in required_definitions}
+
+    for definition in required_definitions:
+        setattr(NewCustomerWithProperties, f"p_{definition.key}", property_field(definition))
+    return NewCustomerWithProperties

@@ -4,19 +4,16 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal.auth import current_org_id
-from portal.domain import dunning as dunning_domain
-from portal.domain import settings as settings_rules
-from portal.domain.settings_fields import LABELS, SETTING_FIELDS
 from portal.domain.validation import whole_number
 from portal.extensions import db
-from portal.models import AuditEvent, LegalEntity
+from portal.models import LegalEntity
+from portal.services import activity
 from portal.services import contacts as contact_service
 from portal.services import customers as customer_service
 from portal.services import dunning
 from portal.services import properties as property_service
 from portal.services import settings_store as store
-from portal.services.customer_search import Page
-from portal.web.settings_rows import rows_for
+from portal.web.settings_rows import attention_items, business_information, customer_rows
 
 TABS = (
     ("overview", "Overview"), ("addresses", "Addresses"), ("contacts", "Contacts"), ("properties", "Properties"),
@@ -26,7 +23,8 @@ TABS = (
 TAB_NAMES = {name for name, _label in TABS}
 DETAIL = "customers/detail.html"
 TIMELINE_TEMPLATE = "customers/sections/timeline.html"
-EVENTS_PER_PAGE = 25
+ACTIVITY_TEMPLATE = "customers/tabs/activity.html"
+ACTIVITY_LIST = "activity-list"  # the element the Activity tab's filters, pages and reverts swap
 
 
 def load_customer(customer_id, for_update=False):
@@ -66,56 +64,32 @@ def page_context(customer, tab, **extra):
         context["definitions"] = property_service.definitions(customer.organization_id)
         context["property_values"] = property_service.values_of(customer)
     if tab == "activity":
-        context["events"] = activity_page(customer)
+        context["activity"] = activity_page(customer)
+        context.setdefault("revert_problem", None)
     if tab == "settings":
         context.update(settings_context(customer))
     if tab == "overview":
-        context.update(effective=settings_rules.effective_values(store.resolve_customer(customer)),
-                       describe_term=settings_rules.describe_term)
+        context.update(business=business_information(customer, store.resolve_customer(customer)))
     context.update(extra)
     return context
 
 
 def activity_page(customer):
-    query = sa.select(AuditEvent).where(AuditEvent.organization_id == customer.organization_id,
-                                        AuditEvent.customer_id == customer.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    # A page past the last shows the last: no offset beyond the events (2^63 would overflow the database).
-    last_page = max(1, -(-total // EVENTS_PER_PAGE))
-    page = min(whole_number(request.args.get("page", "1")) or 1, last_page)
-    rows = db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(EVENTS_PER_PAGE)
-                              .offset((page - 1) * EVENTS_PER_PAGE)).all()
-    return Page(rows=rows, total=total, page=page, per_page=EVENTS_PER_PAGE)
+    """The Activity tab's page of events, as the query string filters and pages it."""
+    flt = activity.ActivityFilter.checked(request.args.get("section", ""), request.args.get("person", ""),
+                                          request.args.get("channel", ""))
+    return activity.activity_page(customer, flt, whole_number(request.args.get("page", "1")) or 1)
 
 
 def settings_context(customer):
     """What the Settings tab shows: every row with its effective value and source, problems, the timeline."""
     resolved = store.resolve_customer(customer)
-    own = store.customer_layer(customer)
-    return {**timeline_context(customer, resolved), "scope": "customer",
-            "groups": rows_for(resolved, own, SETTING_FIELDS), "effective": settings_rules.effective_values(resolved),
-            "sources": settings_rules.sources(resolved), "attention": store.attention(customer, resolved),
-            "labels": LABELS, "describe_term": settings_rules.describe_term}
+    return {**timeline_context(customer, resolved), "scope": "customer", "groups": customer_rows(customer, resolved),
+            "attention": attention_items(store.attention(customer, resolved))}
 
 
 def timeline_context(customer, resolved=None):
-    """The dunning timeline for the invoice date and amount asked for (today and 100.00 by default)."""
-    errors = {}
-    raw_date = request.args.get("invoice_date", "")
-    raw_amount = request.args.get("amount", "")
-    try:
-        invoice_date = dunning_domain.parse_invoice_date(raw_date)
-    except ValueError as error:
-        errors["invoice_date"], invoice_date = str(error), dunning_domain.parse_invoice_date("")
-    try:
-        amount = dunning_domain.parse_money(raw_amount, customer.currency) if raw_amount else \
-            100 * 10 ** dunning_domain.minor_units(customer.currency)
-    except ValueError as error:
-        errors["amount"], amount = str(error), 0
-    result = dunning_domain.timeline(resolved or store.resolve_customer(customer),
-                                     dunning.ladder(customer.organization_id), invoice_date, amount or 0,
-                                     customer.currency)
-    return {"timeline": result, "timeline_errors": errors,
-            "timeline_input": {"invoice_date": raw_date or invoice_date.isoformat(),
-                               "amount": raw_amount or dunning_domain.money_input(amount, customer.currency)},
-            "format_money": dunning_domain.format_money}
+    """The dunning timeline for the invoice date and amount asked for (today and 100.00 by default); none while
+    either is invalid."""
+    return dunning.timeline_for(customer, resolved or store.resolve_customer(customer),
+                                request.args.get("invoice_date", ""), request.args.get("amount", ""))

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_currency, get_currency_precision
 
 from portal.domain import settings as settings_rules
+from portal.domain.validation import MAX_ID
 
 MAX_RULES = 5
 MAX_AMOUNT = Decimal(10) ** 10  # in major units: ten billion of any currency is no fee and no invoice
@@ -30,12 +31,18 @@ def minor_units(currency):
     return get_currency_precision(currency)
 
 
+MONEY_TEXT = re.compile(r"^[0-9]{1,20}([.,][0-9]{1,20})?$")
+
+
 def parse_money(value, currency):
     """An amount typed as money ("5.00", "5,00", "500" for JPY) in the currency's minor unit; None when empty."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    typed = str(value).strip()
+    if not MONEY_TEXT.match(typed):  # Decimal() also reads "1e5", "NaN" and "١٢": an amount is typed in ASCII digits
+        raise ValueError("Enter an amount, e.g. 5.00.")
     try:
-        amount = Decimal(str(value).strip().replace(",", "."))
+        amount = Decimal(typed.replace(",", "."))
     except InvalidOperation:
         raise ValueError("Enter an amount, e.g. 5.00.") from None
     places = minor_units(currency)
@@ -44,7 +51,8 @@ def parse_money(value, currency):
     if amount >= MAX_AMOUNT:  # before any arithmetic: 1e30 or 400 digits must not reach quantize
         raise ValueError("That amount is too large.")
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError(f"{currency} has {places} decimal{'s' if places != 1 else ''}.")
+        raise ValueError(f"{currency} amounts have no decimals: enter a whole amount." if places == 0 else
+                         f"{currency} amounts have at most {places} decimal{'s' if places != 1 else ''}.")
     return int(amount.scaleb(places))
 
 
@@ -57,7 +65,58 @@ def money_input(cents, currency):
 
 
 def format_money(cents, currency, locale="en_US"):
+    """An amount in the currency's minor unit as money: 500 is €5.00 in EUR and ¥500 in JPY (Babel knows each
+    currency's decimals)."""
     return format_currency(Decimal(cents or 0).scaleb(-minor_units(currency)), currency, locale=locale)
+
+
+# --- the fee of an overdue rule: one number, in the minor unit of whatever currency the invoice is in --------
+
+MAX_FEE = MAX_ID  # the column is a 32-bit INTEGER (found by the form fuzzer on PostgreSQL)
+FEE_EXAMPLE = 500
+FEE_EXAMPLE_CURRENCIES = ("EUR", "GBP", "JPY")
+
+
+def fee_example():
+    """The seed's rule with numbers: "500 is €5.00, £5.00 or ¥500"."""
+    amounts = [format_money(FEE_EXAMPLE, currency) for currency in FEE_EXAMPLE_CURRENCIES]
+    return f"{FEE_EXAMPLE} is {', '.join(amounts[:-1])} or {amounts[-1]}"
+
+
+FEE_REQUIRED = "A dunning charges a fee: enter an amount above 0."
+FEE_RULE = f"The fee is a whole number above 0 in the minor unit of the invoice's currency: {fee_example()}."
+FEE_NO_DECIMALS = (f"Enter the fee in minor units, without a decimal point ({fee_example()}): the invoice's currency "
+                   "decides what it comes to.")
+FEE_TOO_LARGE = "That amount is too large."
+DECIMAL_TEXT = re.compile(r"^[0-9]*[.,][0-9]*$")
+
+
+def fee_in_minor_units(value, required=False):
+    """An overdue rule's fee: a whole number of minor units of the invoice's currency (an int, or ASCII digits as a
+    form sends them), or None when none is given and none is required."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValueError(FEE_REQUIRED)
+        return None
+    if isinstance(value, str):
+        typed = value.strip()
+        if DECIMAL_TEXT.match(typed) and any(ch.isdigit() for ch in typed):
+            raise ValueError(FEE_NO_DECIMALS)
+        if not (typed.isascii() and typed.isdigit()):
+            raise ValueError(FEE_RULE)
+        if len(typed) > 12:  # before int(): 400 digits are no fee
+            raise ValueError(FEE_TOO_LARGE)
+        value = int(typed)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(FEE_RULE)
+    if value > MAX_FEE:
+        raise ValueError(FEE_TOO_LARGE)
+    return value
+
+
+def fee_in_currencies(amount_in_cents, currencies):
+    """What one fee comes to in each currency: [(currency, "€5.00"), ...] (Babel formats it)."""
+    return [(currency, format_money(amount_in_cents, currency)) for currency in currencies]
 
 
 # --- templates -----------------------------------------------------------------------------------------------------
@@ -80,7 +139,8 @@ def timeline(resolved, overdue_rules, invoice_date, amount_in_cents, currency):
     label = settings_rules.SOURCE_LABELS
     term = effective["term"]
     due = settings_rules.due_date(term, invoice_date)
-    notes = [f"Payment term {term} ({label[resolved['term'].source]}): due {due.isoformat()}."]
+    notes = [f"Payment term {settings_rules.describe_term(term)} ({label[resolved['term'].source]}): "
+             f"due {due.isoformat()}."]
     steps = []
     enabled = sorted((r for r in overdue_rules if r.is_enabled), key=lambda r: r.level)
     disabled = [r.level for r in overdue_rules if not r.is_enabled]

@@ -55,12 +55,20 @@ ENUMS = {
     "statementActivityType": {"OnlyParentActivity": "Parent's activity only",
                               "OnlyChildActivity": "Children's activity only",
                               "ParentAndChildActivity": "Parent's and children's activity"},
+    # the payment term picker: how the due date is set (the term code's prefix)
+    "termKind": {"Net": "A number of days after the invoice date", "DayOfMonth": "On a day of the month",
+                 "MFI1": "On the first of the next month"},
     # where an effective setting comes from, and the activity log's words
     "source": {"default": "Inherited from Default Values", "organization": "Inherited from Organization",
                "customer": "Customer-specific Value"},
+    # the same sources as the organization's own settings page names them
+    "organizationSource": {"default": "Inherited from Default Values", "organization": "Organization Value"},
     "action": {"create": "added", "update": "changed", "delete": "removed", "archive": "archived",
                "restore": "restored", "revoke": "revoked", "seed": "filled with demo data", "revert": "reverted"},
     "channel": {"user": "Portal", "token": "API", "cli": "Command line"},
+    # the sections the Activity tab filters by (portal.domain.activity.SECTION_ENTITIES says what each shows)
+    "activitySection": {"details": "Customer details", "addresses": "Addresses", "contacts": "Contacts",
+                        "payments": "Payment methods", "settings": "Billing settings", "properties": "Properties"},
     "entity": {"customer": "Customer", "address": "Address", "contact": "Contact", "paymentMethod": "Payment method",
                "settings": "Billing settings", "organizationSettings": "Organization billing settings",
                "properties": "Properties", "propertyDefinition": "Property", "overdueRule": "Overdue rule",
@@ -74,6 +82,10 @@ SETTING_ENUMS = {"eInvoiceFormat": "eInvoiceFormat",
                  "autoCollectSettingType": "autoCollectSettingType", "rechargeType": "rechargeType",
                  "defaultCancelOption": "defaultCancelOption",
                  "customerServiceStartOption": "customerServiceStartOption"}
+
+# Settings edited together in one form (their cross-field rules tie them), by the name of their row.
+SETTING_GROUPS = {"eInvoicing": "E-invoicing", "taxExemption": "Tax exemption",
+                  "thresholdRecharge": "Threshold recharge", "autoCollect": "Auto-collect"}
 
 # --- field names: {entity: {API field name: label}} ---------------------------------------------------------
 _CUSTOMER_FIELDS = {

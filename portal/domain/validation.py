@@ -59,6 +59,11 @@ def whole_number(value, maximum=MAX_ID):
     return number if 0 <= number <= maximum else None
 
 
+def required_message(label):
+    """The one message for a field left empty: the forms, the services and the API's schema all say it."""
+    return f"{label} is required."
+
+
 def text(value, max_length, required=False, label="This field", multiline=False):
     """A trimmed string of at most max_length characters (one line unless `multiline`); empty is None unless
     required."""
@@ -69,7 +74,7 @@ def text(value, max_length, required=False, label="This field", multiline=False)
     value = value.strip()
     if not value:
         if required:
-            raise ValueError(f"{label} is required.")
+            raise ValueError(required_message(label))
         return None
     if len(value) > max_length:
         raise ValueError(f"At most {max_length} characters.")
@@ -220,3 +225,19 @@ def string_list(values, max_length, label, max_items=50):
     if len(cleaned) > max_items:
         raise ValueError(f"At most {max_items} entries.")
     return cleaned
+
+
+# --- addresses: one rule for every address, from the forms, the New customer form and the API ---------------
+
+ADDRESS_TEXT_LIMITS = {"line1": 200, "line2": 200, "city": 100, "state": 100, "postalCode": 20}
+ADDRESS_LINE1_LABEL = "Address line 1"
+
+
+def address_complete(address, may_be_empty=False):
+    """An address has its first line. Only one that may be empty (Invoice address 1: the address is optional when a
+    customer is created) may lack it, and then it holds no other part either; the country alone is no address."""
+    if (address.get("line1") or "").strip():
+        return address
+    if may_be_empty and not any((address.get(part) or "").strip() for part in ADDRESS_TEXT_LIMITS):
+        return address
+    raise ValueError(required_message(ADDRESS_LINE1_LABEL))

@@ -22,6 +22,8 @@ class AuditEvent(db.Model):
     reason = db.Column(db.String(500))
     changes = db.Column(db.JSON, nullable=False, default=dict)
     created_at = created_at_column()
+    # Set on the event of a revert: the event whose change it undid (its `reason` says so in words).
+    reverts_event_id = db.Column(db.ForeignKey("audit_event.id", ondelete="SET NULL"))
 
 
 class IdempotencyRecord(db.Model):

@@ -5,11 +5,12 @@ from portal.extensions import db
 from portal.models import Address
 from portal.models.customer import ADDRESS_TYPES
 from portal.services import audit
+from portal.services.customer_search import index_search_terms
 from portal.services.customers import require_active, touch, update_customer
 
 ADDRESS_COLUMNS = {"type": "type", "name": "name", "line1": "line1", "line2": "line2", "city": "city",
                    "state": "state", "postalCode": "postal_code", "country": "country"}
-TEXT_LIMITS = {"line1": 200, "line2": 200, "city": 100, "state": 100, "postalCode": 20}
+TEXT_LIMITS = rules.ADDRESS_TEXT_LIMITS
 
 
 def address_summary(address):
@@ -39,30 +40,43 @@ def _clean(data, errors, main):
     return cleaned
 
 
+def _check_complete(address, cleaned, errors):
+    """The address as it would be saved has its first line (the one address rule; `address` is None for a new one)."""
+    if "line1" in errors:
+        return
+    saved = address_summary(address) if address is not None else {}
+    errors.check("line1", rules.address_complete, {**saved, **cleaned},
+                 may_be_empty=address is not None and address.is_main)
+
+
 def create_address(customer, data):
-    """Add an invoice or shipping address."""
+    """Add an invoice or shipping address; it needs its first line (a card with only a country is no address)."""
     require_active(customer)
     errors = Errors()
     data = {"type": data.get("type") or "invoice", **{k: v for k, v in data.items() if k != "isMain"}}
     data.setdefault("country", customer.country)
     cleaned = _clean(data, errors, main=False)
+    _check_complete(None, cleaned, errors)
     errors.raise_if_any()
     address = Address(customer=customer, is_main=False,
                       **{ADDRESS_COLUMNS[field]: value for field, value in cleaned.items()})
     db.session.add(address)
     touch(customer)
     db.session.flush()
+    index_search_terms(customer)
     audit.record(customer.organization_id, "address", address.id, "create",
                  {k: [None, v] for k, v in address_summary(address).items() if v}, customer_id=customer.id)
     return address
 
 
 def update_address(address, changes):
-    """Change an address; on Invoice address 1, `name` is the customer's name."""
+    """Change an address; on Invoice address 1, `name` is the customer's name. An address keeps its first line;
+    only Invoice address 1 may be emptied altogether."""
     customer = address.customer
     require_active(customer)
     errors = Errors()
     cleaned = _clean({k: v for k, v in changes.items() if k != "isMain"}, errors, main=address.is_main)
+    _check_complete(address, cleaned, errors)
     errors.raise_if_any()
     before = address_summary(address)
     if address.is_main and "name" in cleaned:
@@ -74,6 +88,7 @@ def update_address(address, changes):
     if changed:
         touch(customer)
         db.session.flush()
+        index_search_terms(customer, "address", changed)
         audit.record(customer.organization_id, "address", address.id, "update", changed, customer_id=customer.id)
     return changed
 
@@ -90,3 +105,4 @@ def delete_address(address):
     db.session.delete(address)
     touch(customer)
     db.session.flush()
+    index_search_terms(customer)

@@ -1,4 +1,6 @@
 """Audit events: who changed what, field by field, written in the caller's transaction."""
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,7 +37,30 @@ def current_actor():
 
 
 def current_reason():
+    """The reason the request gave for its changes (the API's X-Audit-Reason), or None."""
     return getattr(g, "audit_reason", None) if has_request_context() else None
+
+
+@dataclass(frozen=True)
+class Reverting:
+    """The event a change undoes, and the reason its events carry."""
+
+    event_id: int
+    reason: str
+
+
+_reverting = ContextVar("audit_reverting", default=None)
+
+
+@contextmanager
+def reverting(event_id, reason):
+    """Every event recorded inside names `event_id` as the one it reverts and carries `reason`, so that a revert
+    goes through the same service as a normal edit and its event still says what it undoes."""
+    token = _reverting.set(Reverting(event_id, reason))
+    try:
+        yield
+    finally:
+        _reverting.reset(token)
 
 
 def jsonable(value):
@@ -63,10 +88,13 @@ def diff(before, after):
 def record(organization_id, entity, entity_id, action, changes, customer_id=None, actor=None, reason=None):
     """Add an audit event to the session; it commits with the change it describes."""
     actor = actor or current_actor()
+    revert = _reverting.get()
+    if reason is None:
+        reason = revert.reason if revert else current_reason()
     event = AuditEvent(
         organization_id=organization_id, customer_id=customer_id, entity=entity, entity_id=str(entity_id),
         action=action, actor_type=actor.type, actor_id=actor.id, actor_name=actor.name,
-        reason=reason if reason is not None else current_reason(), changes=jsonable(changes),
+        reason=reason, changes=jsonable(changes), reverts_event_id=revert.event_id if revert else None,
     )
     db.session.add(event)
     return event

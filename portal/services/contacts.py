@@ -90,8 +90,7 @@ def create_contact(customer, data):
     if primary:
         _make_primary(customer, contact)
     db.session.flush()
-    if primary:
-        index_search_terms(customer)
+    index_search_terms(customer)
     audit.record(customer.organization_id, "contact", contact.id, "create",
                  {k: [None, v] for k, v in contact_summary(contact).items() if v not in ("", [], None, False)},
                  customer_id=customer.id)
@@ -114,8 +113,7 @@ def update_contact(contact, changes):
     if changed:
         touch(customer)
         db.session.flush()
-        if contact.is_primary and ({"email", "isPrimary"} & set(changed)):
-            index_search_terms(customer)
+        index_search_terms(customer, "contact", changed)
         audit.record(customer.organization_id, "contact", contact.id, "update", changed, customer_id=customer.id)
     return changed
 
@@ -133,6 +131,7 @@ def delete_contact(contact):
     db.session.delete(contact)
     touch(customer)
     db.session.flush()
+    index_search_terms(customer)
 
 
 def recipients(customer):

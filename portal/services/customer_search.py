@@ -1,5 +1,11 @@
-"""Customer search: the search-term index, the overview's filter and sort, pages and the export's rows."""
+"""Customer search: the search-term index, the overview's filter and sort, pages and the export's rows.
+
+A customer is found by the words of its name, its identifiers, every contact's names and email (and the email's
+domain), and every address's city and postal code. Terms are stored folded (lower case, no accents, ß as ss), and
+a search folds what was typed the same way, so "muller" finds Müller and "müller" finds Muller.
+"""
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -11,32 +17,94 @@ from portal.models.customer import CUSTOMER_TYPES, STATUSES
 
 ALIAS_MAX = 128
 SEARCH_WORDS_MAX = 6
+TERM_MAX = 254
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNACCENTED = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+# German spells ä, ö, ü as ae, oe, ue where they cannot be typed: "mueller" finds Müller too.
+_GERMAN_SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+# The fields (API names) whose values the terms come from, per entity: a change elsewhere leaves them as they are.
+SEARCHED_FIELDS = {
+    "customer": {"name", "aliases", "vatId"},
+    "contact": {"firstName", "lastName", "email"},
+    "address": {"city", "postalCode"},
+}
 
-def search_terms(name, debtor_ident, account_number, email, aliases, vat_id):
-    """The lower-cased words a customer is found by: name words, identifiers, email, aliases, VAT id."""
+
+def fold(text):
+    """Text as search terms store it: case-folded, accents removed ("Müller" → "muller", "Straße" → "strasse")."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold().translate(_UNACCENTED))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _words(text):
+    """The terms of a text: each folded word and its runs of letters and digits, also in German spelling."""
     terms = set()
-    name = (name or "").lower()
-    terms.update(name.split())
-    terms.update(re.findall(r"\w+", name))
-    for value in (debtor_ident, account_number, vat_id, *(aliases or [])):
+    text = unicodedata.normalize("NFC", text).casefold()
+    for spelling in {text, text.translate(_GERMAN_SPELLING)}:
+        folded = fold(spelling)
+        terms.update(folded.split())
+        terms.update(re.findall(r"\w+", folded))
+    return terms
+
+
+def _email_terms(email):
+    """An email, its domain and each parent domain ("@mail.acme.example": also "acme.example")."""
+    email = fold(email)
+    domain = email.rpartition("@")[2]
+    parts = domain.split(".")
+    return {email} | {".".join(parts[i:]) for i in range(len(parts) - 1)}
+
+
+def _postal_code_terms(postal_code):
+    """A postal code whole, by its parts and without spaces or dashes ("EC1A 1BB", "ec1a", "ec1a1bb")."""
+    folded = fold(postal_code)
+    return {folded, re.sub(r"[\s-]+", "", folded)} | _words(postal_code)
+
+
+def search_terms(*, name, debtor_ident=None, account_number=None, vat_id=None, aliases=(), contacts=(),
+                 addresses=()):
+    """The folded terms a customer is found by; `contacts` are (first name, last name, email) and `addresses`
+    (city, postal code) tuples."""
+    terms = _words(name or "")
+    for value in (debtor_ident, account_number, vat_id, *aliases):
         if value:
-            terms.add(value.lower())
-    if email:
-        email = email.lower()
-        terms.add(email)
-        terms.add(email.split("@")[-1])
-    return {t[:254] for t in terms if t}
+            terms.add(fold(value))
+    for first_name, last_name, email in contacts:
+        terms |= _words(first_name or "") | _words(last_name or "")
+        if email:
+            terms |= _email_terms(email)
+    for city, postal_code in addresses:
+        terms |= _words(city or "")
+        if postal_code:
+            terms |= _postal_code_terms(postal_code)
+    return {term[:TERM_MAX] for term in terms if term}
 
 
-def index_search_terms(customer):
-    """Replace the customer's search terms after a change of any field they come from."""
+def customer_terms(customer):
+    """The terms of a customer as it is now, with its aliases, contacts and addresses."""
+    return search_terms(
+        name=customer.name, debtor_ident=customer.debtor_ident, account_number=customer.account_number,
+        vat_id=customer.vat_id, aliases=customer.alias_values,
+        contacts=[(c.first_name, c.last_name, c.email) for c in customer.contacts],
+        addresses=[(a.city, a.postal_code) for a in customer.addresses])
+
+
+def index_search_terms(customer, entity=None, changed=None):
+    """Replace the customer's search terms after a write; given the `entity` written and the fields it `changed`,
+    only when a term comes from one of them. Every service that writes those values calls this."""
+    if changed is not None and not SEARCHED_FIELDS[entity] & set(changed):
+        return
     db.session.execute(sa.delete(CustomerSearchTerm).where(CustomerSearchTerm.customer_id == customer.id))
-    primary = customer.primary_contact
-    terms = search_terms(customer.name, customer.debtor_ident, customer.account_number,
-                         primary.email if primary else None, customer.alias_values, customer.vat_id)
+    terms = customer_terms(customer)
     if terms:
         db.session.execute(sa.insert(CustomerSearchTerm), [
             {"organization_id": customer.organization_id, "term": t, "customer_id": customer.id} for t in terms])
+
+
+def query_words(text):
+    """The folded words of a search as typed, as many as are used ("@acme.example" looks for the domain)."""
+    words = (word.lstrip("@") for word in fold(text).split())
+    return [word[:TERM_MAX] for word in words if word][:SEARCH_WORDS_MAX]
 
 
 def _prefix_match(organization_id, word):
@@ -129,9 +197,28 @@ def filtered_customers(organization_id, flt):
     if flt.alias:
         query = query.where(Customer.id.in_(sa.select(CustomerAlias.customer_id).where(
             CustomerAlias.organization_id == organization_id, CustomerAlias.alias == flt.alias)))
-    for word in flt.q.lower().split()[:SEARCH_WORDS_MAX]:
+    for word in query_words(flt.q):
         query = query.where(Customer.id.in_(_prefix_match(organization_id, word)))
     return query
+
+
+# A loose index scan: each step jumps to the next currency in (organization, currency), so the query reads one
+# index entry per currency in use, however many customers there are.
+_CURRENCIES_IN_USE = sa.text("""
+    WITH RECURSIVE used(currency) AS (
+        SELECT MIN(currency) FROM customer WHERE organization_id = :organization_id
+        UNION ALL
+        SELECT (SELECT MIN(c.currency) FROM customer c
+                WHERE c.organization_id = :organization_id AND c.currency > used.currency)
+        FROM used WHERE used.currency IS NOT NULL
+    )
+    SELECT currency FROM used WHERE currency IS NOT NULL
+""")
+
+
+def currencies_in_use(organization_id):
+    """The billing currencies of the organization's customers (archived ones included), in code order."""
+    return list(db.session.scalars(_CURRENCIES_IN_USE, {"organization_id": organization_id}))
 
 
 def with_primary_email(query):

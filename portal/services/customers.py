@@ -73,15 +73,13 @@ def legal_entity(organization_id, value):
 
 
 def clean_address(data, errors, prefix, required_country=None):
-    """The fields of an address, each checked; errors go under `prefix.field`."""
+    """The fields of Invoice address 1 of a new customer, each checked by the one address rule (it may be left out
+    altogether, but an address given has its first line); errors go under `prefix.field`."""
     data = data or {}
-    cleaned = {
-        "line1": errors.check(f"{prefix}.line1", rules.text, data.get("line1"), 200),
-        "line2": errors.check(f"{prefix}.line2", rules.text, data.get("line2"), 200),
-        "city": errors.check(f"{prefix}.city", rules.text, data.get("city"), 100),
-        "state": errors.check(f"{prefix}.state", rules.text, data.get("state"), 100),
-        "postalCode": errors.check(f"{prefix}.postalCode", rules.text, data.get("postalCode"), 20),
-    }
+    cleaned = {field: errors.check(f"{prefix}.{field}", rules.text, data.get(field), limit)
+               for field, limit in rules.ADDRESS_TEXT_LIMITS.items()}
+    if f"{prefix}.line1" not in errors:
+        errors.check(f"{prefix}.line1", rules.address_complete, cleaned, may_be_empty=True)
     country = data.get("country") or required_country
     cleaned["country"] = errors.check(f"{prefix}.country", rules.country, country)
     return cleaned
@@ -205,8 +203,7 @@ def update_customer(customer, changes):
     if changed:
         touch(customer)
         db.session.flush()
-        if {"name", "aliases", "vatId"} & set(changed):
-            index_search_terms(customer)
+        index_search_terms(customer, "customer", changed)
         action = {"archived": "archive", "active": "restore"}.get(changed.get("status", [None, None])[1], "update")
         audit.record(customer.organization_id, "customer", customer.id, action, changed, customer_id=customer.id)
     return changed

@@ -224,8 +224,12 @@ def seed_customers(organization, count, batch_size=5000, seed=None):
                                 "is_default": True, "created_at": now})
             c = row["customer"]
             terms.extend((organization.id, t, customer_id)
-                         for t in search_terms(c["name"], c["debtor_ident"], c["account_number"],
-                                               row["contact"]["email"], alias_list, c["vat_id"]))
+                         for t in search_terms(
+                             name=c["name"], debtor_ident=c["debtor_ident"], account_number=c["account_number"],
+                             vat_id=c["vat_id"], aliases=alias_list,
+                             contacts=[(row["contact"]["first_name"], row["contact"]["last_name"],
+                                        row["contact"]["email"])],
+                             addresses=[(row["address"]["city"], row["address"]["postal_code"])]))
         for model, values in ((Address, addresses), (Contact, contacts), (CustomerSettings, settings),
                               (CustomerAlias, aliases), (PaymentMethod, methods)):
             if values:

@@ -1,15 +1,17 @@
 """Dunning on the database: overdue rules (the ladder) and their email and document templates."""
 import sqlalchemy as sa
 
+from portal.domain import dunning as dunning_domain
 from portal.domain import validation as rules
 from portal.domain.dunning import (
     MAX_RULES,
     RULE_TYPES,
+    fee_in_minor_units,
     unknown_placeholders,
 )
 from portal.domain.validation import Errors, ValidationFailed
 from portal.extensions import db
-from portal.models import DocumentTemplate, EmailTemplate, OverdueRule
+from portal.models import Customer, DocumentTemplate, EmailTemplate, LegalEntity, OverdueRule
 from portal.services import audit
 
 # --- templates ---------------------------------------------------------------------------------------------------
@@ -71,18 +73,39 @@ def delete_template(template):
 
 # --- overdue rules -----------------------------------------------------------------------------------------------
 
+def currencies_in_use(organization_id):
+    """The currencies the organization's customers are billed in, the most used first: what a fee comes to is shown
+    in each (one query; before the first customer, the legal entities' currencies)."""
+    counted = sa.select(Customer.currency).where(Customer.organization_id == organization_id) \
+        .group_by(Customer.currency).order_by(sa.func.count().desc(), Customer.currency)
+    currencies = db.session.scalars(counted).all()
+    if not currencies:
+        currencies = db.session.scalars(sa.select(LegalEntity.currency).where(
+            LegalEntity.organization_id == organization_id).group_by(LegalEntity.currency)
+            .order_by(LegalEntity.currency)).all()
+    return currencies
+
+
 def ladder(organization_id):
     """The organization's rules by level."""
     return db.session.scalars(sa.select(OverdueRule).where(OverdueRule.organization_id == organization_id)
                               .order_by(OverdueRule.level, OverdueRule.id)).all()
 
 
+MAX_DAYS = 3650
+
+
+def days_message(label, too_many=False):
+    """What a count of days must be (the rule editor and the API's schema say the same)."""
+    return f"{label} must be at most {MAX_DAYS}." if too_many else f"{label} must be a whole number above 0."
+
+
 def _positive_int(value, label):
     number = rules.whole_number(value if isinstance(value, int) else str(value if value is not None else ""))
     if not number:
-        raise ValueError(f"{label} must be a whole number above 0.")
-    if number > 3650:
-        raise ValueError(f"{label} must be at most 3650.")
+        raise ValueError(days_message(label))
+    if number > MAX_DAYS:
+        raise ValueError(days_message(label, too_many=True))
     return number
 
 
@@ -91,7 +114,7 @@ def _template_id(model, organization_id, value, label, required):
         value = value.get("id")
     if value in (None, ""):
         if required:
-            raise ValueError(f"{label} is required.")
+            raise ValueError(rules.required_message(label))
         return None
     template_id = rules.whole_number(value if isinstance(value, int) else str(value))
     if template_id is None or not db.session.scalar(sa.select(model.id).where(
@@ -109,7 +132,8 @@ def _flag(value, default):
 
 
 def clean_rule(organization_id, data):
-    """Check an overdue rule (API field names; the fee already in minor units)."""
+    """Check an overdue rule (API field names; the fee in the invoice currency's minor unit, as the API and the rule
+    editor both take it)."""
     errors = Errors()
     rule_type = data.get("type") or "reminder"
     if rule_type not in RULE_TYPES:
@@ -129,15 +153,8 @@ def clean_rule(organization_id, data):
         "send_letter": errors.check("sendLetter", _flag, data.get("sendLetter"), False),
         "is_enabled": errors.check("isEnabled", _flag, data.get("isEnabled"), True),
     }
-    amount = data.get("amountInCents")
-    if amount is None:
-        if dunning:
-            errors["amountInCents"] = "A dunning charges a fee: enter an amount above 0."
-    elif isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        errors["amountInCents"] = "The fee must be more than 0 (in the currency's minor unit)."
-    elif amount > rules.MAX_ID:  # the column is a 32-bit INTEGER (found by the form fuzzer on PostgreSQL)
-        errors["amountInCents"] = "That amount is too large."
-    cleaned["amount_in_cents"] = amount
+    cleaned["amount_in_cents"] = errors.check("amountInCents", fee_in_minor_units, data.get("amountInCents"),
+                                              required=dunning)
     errors.raise_if_any()
     return cleaned
 
@@ -211,3 +228,30 @@ def delete_rule(rule):
     _renumber(ladder(organization_id))
 
 
+
+
+# --- the timeline of a customer -----------------------------------------------------------------------------------
+
+DEFAULT_INVOICE_AMOUNT = 100  # in major units: what the Settings tab shows before anything is typed
+
+
+def timeline_for(customer, resolved, raw_date="", raw_amount=""):
+    """What the Settings tab shows: the timeline of an invoice of the given date and amount (as typed), or — while
+    either is invalid — only the errors at their fields, with what was typed kept. No timeline is built from a
+    value that stands in for an invalid one (an invoice over ¥0)."""
+    errors = {}
+    try:
+        invoice_date = dunning_domain.parse_invoice_date(raw_date)
+    except ValueError as error:
+        errors["invoice_date"], invoice_date = str(error), None
+    try:
+        amount = dunning_domain.parse_money(raw_amount, customer.currency) if raw_amount.strip() else \
+            DEFAULT_INVOICE_AMOUNT * 10 ** dunning_domain.minor_units(customer.currency)
+    except ValueError as error:
+        errors["amount"], amount = str(error), None
+    result = None if errors else dunning_domain.timeline(resolved, ladder(customer.organization_id), invoice_date,
+                                                         amount, customer.currency)
+    return {"timeline": result, "timeline_errors": errors,
+            "timeline_input": {"invoice_date": raw_date or (invoice_date.isoformat() if invoice_date else ""),
+                               "amount": raw_amount or dunning_domain.money_input(amount, customer.currency)},
+            "format_money": dunning_domain.format_money}

@@ -6,10 +6,11 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 
 from portal.domain import validation as rules
-from portal.domain.validation import Errors
+from portal.domain.validation import Errors, ValidationFailed
 from portal.extensions import db
 from portal.models import PropertyDefinition, PropertyValue
 from portal.services import audit
+from portal.services import customers as customer_service
 from portal.services.customers import require_active, touch
 
 PROPERTY_TYPES = ("text", "number", "boolean", "date", "select")
@@ -63,8 +64,18 @@ def values_of(customer):
     return {v.definition_id: v.value for v in customer.property_values}
 
 
+def _blank(raw):
+    return raw is None or str(raw).strip() == ""
+
+
 def set_values(customer, raw_values):
-    """Set the customer's property values {key: raw}; every definition's rule is checked first."""
+    """Set the customer's property values {key: raw}; each value that changes is checked by its definition's rule.
+
+    A required property without a value (made required after the customer existed, or the customer came through
+    the API) stays flagged and does not block saving the others: only a change that clears a required value is
+    refused. A stored value sent back unchanged is kept as it is, even if its definition has changed since (an
+    option removed): saving one property never fails on, or wipes, another.
+    """
     require_active(customer)
     errors = Errors()
     defs = {d.key: d for d in definitions(customer.organization_id)}
@@ -73,11 +84,15 @@ def set_values(customer, raw_values):
             errors[key] = "Unknown property."
     existing = {v.definition_id: v for v in customer.property_values}
     stored = {key: existing[d.id].value for key, d in defs.items() if d.id in existing}
-    # A stored value sent back unchanged is kept as it is, even if its definition has changed since (an option
-    # removed): saving one property never fails on, or wipes, another.
-    cleaned = {key: (raw_values[key] if stored.get(key) and raw_values.get(key) == stored[key]
-                     else errors.check(key, clean_value, d, raw_values.get(key)))
-               for key, d in defs.items() if key in raw_values or d.required}
+    cleaned = {}
+    for key, definition in defs.items():
+        if key not in raw_values:
+            continue
+        raw, old = raw_values[key], stored.get(key, "")
+        if old and raw == old:
+            cleaned[key] = old
+        elif old or not _blank(raw):  # nothing before and nothing now is no change, whatever the definition says
+            cleaned[key] = errors.check(key, clean_value, definition, raw)
     errors.raise_if_any()
     changes = {}
     for key, value in cleaned.items():
@@ -100,6 +115,46 @@ def set_values(customer, raw_values):
         audit.record(customer.organization_id, "properties", customer.id, "update", changes,
                      customer_id=customer.id)
     return changes
+
+
+def missing_required(customer, property_definitions):
+    """The required properties the customer has no value for (shown flagged, "Required — not set yet")."""
+    values = values_of(customer)
+    return [d for d in property_definitions if d.required and not values.get(d.id)]
+
+
+def required_definitions(organization_id):
+    """The properties New customer asks for: the required ones."""
+    return [d for d in definitions(organization_id) if d.required]
+
+
+NEW_CUSTOMER_PREFIX = "properties"
+
+
+def create_customer_with_properties(organization_id, data, raw_values):
+    """New customer with its property values: the customer's rules and every required property's (errors under
+    `properties.KEY`) are reported together; nothing is stored unless all pass.
+
+    The API's create does not take properties (SPEC §9 names its fields): a customer created there has its required
+    properties flagged until someone sets them, like a customer that existed before a property was made required.
+    """
+    errors = Errors()
+    defs = definitions(organization_id)
+    for definition in defs:
+        if definition.key in raw_values or definition.required:
+            errors.check(f"{NEW_CUSTOMER_PREFIX}.{definition.key}", clean_value, definition,
+                         raw_values.get(definition.key))
+    for key in set(raw_values) - {d.key for d in defs}:
+        errors[f"{NEW_CUSTOMER_PREFIX}.{key}"] = "Unknown property."
+    if errors:
+        try:
+            customer_service.clean_new_customer(organization_id, data)
+        except ValidationFailed as failed:
+            raise ValidationFailed({**failed.errors, **errors}) from None
+        errors.raise_if_any()
+    customer = customer_service.create_customer(organization_id, data)
+    set_values(customer, raw_values)
+    return customer
 
 
 def clean_definition(organization_id, data, definition=None):

@@ -72,6 +72,7 @@ def without_none(attributes):
 def init_app(app):
     """Register filters and globals."""
     app.jinja_env.filters.update(country_name=country_name, language_name=language_name, money=money,
+                                 label=lambda code, kind: label(kind, code),
                                  percent=percent, local_datetime=local_datetime,
                                  without_none=without_none)
     app.jinja_env.globals.update(filter_options=filter_options, COUNTRIES=COUNTRIES, CURRENCIES=CURRENCIES, LANGUAGES=LANGUAGES,

@@ -1,38 +1,80 @@
-"""The settings rows of the customer Settings tab and the organization settings page: one row, two scopes."""
-import json
-from dataclasses import dataclass
-from decimal import Decimal
+"""The settings rows of the customer Settings tab and the organization settings page: one row, two scopes.
 
-from wtforms import TextAreaField
+A row is what one form edits: a single setting, or settings that depend on each other (E-invoicing, Tax exemption,
+Threshold recharge, Auto-collect; `rules.DEPENDENT_GROUPS`), edited together so that their cross-field rules are
+reported at the field. Every row is an entry of the one inline-edit flow, named by `<name>` in its URL; its form
+has one field per setting, so the flow's per-field read state and conflict rules hold inside a group too.
+"""
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
 
 from portal.domain import settings as rules
-from portal.domain.settings_fields import GROUPS, LABELS
-from portal.domain.validation import ValidationFailed
-from portal.web.inline import (
-    Conflict,
-    Entry,
-    InlineForm,
-    read_state_of,
-    text_fingerprint,
+from portal.domain.labels import (
+    SETTING_ENUMS,
+    SETTING_GROUPS,
+    SETTING_PARTS,
+    choices,
+    field_label,
+    label,
 )
+from portal.domain.settings_fields import FIELDS_BY_NAME, GROUPS, SETTING_FIELDS
+from portal.domain.validation import ValidationFailed
+from portal.services import settings_store as store
+from portal.web.inline import Conflict, Entry, InlineForm, read_state_of
+from portal.web.setting_inputs import canonical_json, input_for
 
 ROWS_TEMPLATE = "settings/_rows.html"
 BOOLEAN_WORDS = {"true": True, "on": True, "yes": True, "false": False, "off": False, "no": False}
+SCOPE_SOURCES = {"customer": "source", "organization": "organizationSource"}
 
+# What the forms' selects offer and their inputs' hints, all in the catalogue's words.
+FORM_OPTIONS = {
+    "term_kinds": choices("termKind"),
+    "period_types": choices("billingPeriodType"), "period_rules": choices("billingPeriodRule"),
+    "intervals": choices("interval"),
+    "months": [(str(number), rules.MONTH_NAMES[number]) for number in range(1, 13)],
+    "statement_options": choices("statementOption"), "statement_types": choices("statementType"),
+    "activity_types": choices("statementActivityType"), "tracked_formats": choices("trackedItemDisplayFormat"),
+    "tracked_flags": [(flag, SETTING_PARTS[flag]) for flag in rules.TRACKED_ITEM_FLAGS],
+    "parts": SETTING_PARTS,
+    "hints": {
+        "eInvoiceBuyerReference": f"Required for {label('eInvoiceFormat', 'xrechnung-ubl')} and "
+                                  f"{label('eInvoiceFormat', 'xrechnung-cii')}.",
+        "peppolParticipantId": f"scheme:id, e.g. 0088:4000001000005; required for "
+                               f"{label('eInvoiceFormat', 'peppol-bis')}.",
+        "taxExemptCode": "Required when the customer is tax exempt.",
+        "rechargeThresholdAmount": "When the balance falls to this amount, it is recharged.",
+        "rechargeTargetAmount": "The balance a recharge brings back; above the threshold.",
+        "defaultPaymentMethodId": "The payment method auto-collect charges.",
+    },
+    "kind_hints": {"int": "Days, 0 or more; empty inherits.", "decimal": "An amount, 0 or more; empty for none."},
+}
+
+
+# --- what a row shows ------------------------------------------------------------------------------------------
 
 @dataclass
-class Row:
-    """One field as a settings page shows it."""
+class Part:
+    """One setting of a row: its own value on this layer, its effective value and source, and what it inherits."""
 
     setting: object
     own: object
     effective: object
     source: str
     override_count: int | None = None
+    inherited: object = None  # the Resolved value of the layers below (what "inherit" gives)
+    scope: str = "customer"
+    method_labels: dict = field(default_factory=dict)  # payment method id (text) → label
 
     @property
     def name(self):
         return self.setting.name
+
+    @property
+    def label(self):
+        return field_label("settings", self.name)
 
     @property
     def is_set(self):
@@ -40,63 +82,210 @@ class Row:
 
     @property
     def display(self):
-        return display_value(self.setting, self.effective)
+        return display_value(self.setting, self.effective, self.method_labels)
+
+    @property
+    def source_label(self):
+        return label(SCOPE_SOURCES[self.scope], self.source)
+
+    @property
+    def input_text(self):
+        """What the form shows for the own value, as canonical text (empty = inherit)."""
+        return input_text(self.setting, self.own)
+
+    @property
+    def inherit_option(self):
+        """The words of the "inherit" choice: what the setting becomes without a value of its own here."""
+        if not self.setting.inheritable:
+            return "Not set"
+        inherited = display_value(self.setting, self.inherited.value, self.method_labels) if self.inherited else ""
+        if self.scope == "organization":
+            return f"Default ({inherited})"
+        where = "Organization" if self.inherited and self.inherited.source == "organization" else "Default Values"
+        return f"Inherit ({inherited}, from {where})"
+
+    @property
+    def choices(self):
+        """(code, label) pairs of a select (bool, enum, payment method), the "inherit" or "none" choice first."""
+        if self.name == "defaultPaymentMethodId":
+            return list(self.method_labels.items()) or [("", "No payment method yet")]
+        if self.setting.kind == "bool":
+            pairs = [("true", "On"), ("false", "Off")]
+        else:
+            pairs = choices(SETTING_ENUMS[self.name], self.setting.choices)
+        return [("", self.inherit_option), *pairs]
+
+
+@dataclass
+class Row:
+    """One line of a settings page and what its one form edits: a setting, or settings edited together."""
+
+    name: str
+    parts: list
+    section: str
+
+    @property
+    def is_group(self):
+        return self.name in rules.DEPENDENT_GROUPS and len(self.parts) > 1
+
+    @property
+    def label(self):
+        return SETTING_GROUPS[self.name] if self.is_group else self.parts[0].label
+
+    @property
+    def help(self):
+        return " ".join(part.setting.help for part in self.parts if part.setting.help)
+
+    @property
+    def resettable(self):
+        """The parts a Reset sets back: the inheritable ones with a value of their own (a group's customer-only
+        parts, such as a buyer reference, stay; they are cleared in the form), or, in a row of customer-only
+        settings, every one with a value."""
+        stored = [part for part in self.parts if part.is_set and part.setting.stored]
+        if any(part.setting.inheritable for part in self.parts):
+            return [part for part in stored if part.setting.inheritable]
+        return stored
+
+    @property
+    def inheritable(self):
+        return any(part.setting.inheritable for part in self.resettable)
 
     @property
     def read_state(self):
-        """What a form for this row reads (the Reset button posts it, like the row's form)."""
-        return read_state_of({"value": text_fingerprint(self.input_value)})
+        """What the row's form reads (the Reset button posts it, like the row's form)."""
+        return read_state_of({part.name: part.input_text for part in self.parts})
 
     @property
-    def input_value(self):
-        """What the edit control shows: the own value, or empty (= inherit)."""
-        if self.own is None:
-            return ""
-        if self.setting.kind == "json":
-            return json.dumps(self.own, indent=1)
-        if self.setting.kind == "bool":
-            return "true" if self.own else "false"
-        return str(self.own)
+    def reset_inputs(self):
+        """The Reset button's fields: each resettable part empty, every other part as it is."""
+        resettable = {part.name for part in self.resettable}
+        return [(part.name, "" if part.name in resettable else part.input_text) for part in self.parts]
 
 
-def display_value(setting, value):
-    """A value as an account manager reads it."""
+def editors(fields):
+    """[(row name, [setting])] in page order: a dependent group where its first field is, a field on its own
+    otherwise; only the fields of this scope."""
+    names = {f.name for f in fields}
+    rows, seen = [], set()
+    for setting in SETTING_FIELDS:
+        if setting.name not in names or setting.name in seen:
+            continue
+        group = rules.GROUP_OF.get(setting.name)
+        members = [FIELDS_BY_NAME[n] for n in rules.DEPENDENT_GROUPS[group] if n in names] if group else [setting]
+        seen.update(member.name for member in members)
+        rows.append((group or setting.name, members))
+    return rows
+
+
+def row_names(fields):
+    """{row name: its settings} of a scope."""
+    return dict(editors(fields))
+
+
+def row_of(name):
+    """The row a setting is edited in (its group's, or its own)."""
+    return rules.GROUP_OF.get(name, name)
+
+
+def build_row(name, settings, resolved, own_layer, scope, counts=None, inherited=None, method_labels=None):
+    """One row from the resolved layers."""
+    parts = [Part(s, own_layer.get(s.name), resolved[s.name].value, resolved[s.name].source,
+                  (counts or {}).get(s.name), (inherited or {}).get(s.name), scope, method_labels or {})
+             for s in settings]
+    return Row(name, parts, settings[0].group)
+
+
+def rows_for(resolved, own_layer, fields, counts=None, inherited=None, method_labels=None, scope="customer"):
+    """Rows grouped as the page shows them: [(section, [Row])]."""
+    rows = [build_row(name, settings, resolved, own_layer, scope, counts, inherited, method_labels)
+            for name, settings in editors(fields)]
+    return [(section, [row for row in rows if row.section == section]) for section in GROUPS
+            if any(row.section == section for row in rows)]
+
+
+def customer_rows(customer, resolved=None):
+    """The customer Settings tab's rows by section, with what each setting inherits and payment methods by label."""
+    resolved = resolved or store.resolve_customer(customer)
+    inherited = rules.resolve(store.organization_layer(customer.organization_id), {})
+    return rows_for(resolved, store.customer_layer(customer), SETTING_FIELDS, inherited=inherited,
+                    method_labels=method_labels_of(customer))
+
+
+def attention_items(problems):
+    """Cross-field problems as the tab lists them: (row to go to, the setting's label, message)."""
+    return [(row_of(name), field_label("settings", name), message) for name, message in problems]
+
+
+def business_information(customer, resolved):
+    """The Overview tab's business information, in words, from the effective settings."""
+    effective = rules.effective_values(resolved)
+    invoicing = ["Drafts post automatically" if effective["autoPostDraftInvoice"] else "Drafts wait for review",
+                 "documents are sent automatically" if effective["autoSendDocuments"] else "documents are sent by hand"]
+    if effective["eInvoiceFormat"] != "none":
+        invoicing.append(f"e-invoice as {label('eInvoiceFormat', effective['eInvoiceFormat'])}")
+    if not effective["autoCollect"]:
+        auto_pay = "Off"
+    elif not customer.payment_methods:
+        auto_pay = "On, but no payment method on file"
+    else:
+        method = method_labels_of(customer).get(effective["defaultPaymentMethodId"] or "", "")
+        collect = _lower_first(label("autoCollectSettingType", effective["autoCollectSettingType"]))
+        auto_pay = f"On: {collect}" + (f", from {method}" if method else "")
+    return {"invoicing": "; ".join(invoicing), "term": rules.describe_term(effective["term"]), "auto_pay": auto_pay}
+
+
+def _lower_first(words):
+    return words[:1].lower() + words[1:]
+
+
+def method_labels_of(customer):
+    """{payment method id as text: its label}, the default one first."""
+    methods = sorted(customer.payment_methods, key=lambda m: (not m.is_default, m.id))
+    return {str(method.id): method.label for method in methods}
+
+
+# --- values as people read them, and as the form's text -------------------------------------------------------
+
+def display_value(setting, value, method_labels=None):
+    """A value as an account manager reads it: labels from the catalogue, terms and structures as sentences."""
+    if setting.name == "defaultPaymentMethodId":
+        return (method_labels or {}).get(str(value), "Another payment method") if value else "No payment method"
+    if setting.name == "billingPeriodConfigurations":
+        return rules.describe_billing_periods(value)
+    if setting.name == "customerBillingStatementSetting":
+        return rules.describe_statements(value)
     if value is None or value == []:
-        return "—" if setting.kind != "json" else "None"
+        return "—"
     if setting.kind == "bool":
         return "On" if value else "Off"
     if setting.kind == "term":
         try:
-            return f"{value} · {rules.describe_term(value)}"
+            return rules.describe_term(value)
         except ValueError:
             return str(value)
+    if setting.kind == "enum":
+        return label(SETTING_ENUMS[setting.name], value)
     if setting.kind == "decimal":
         return f"{Decimal(str(value)):,.2f}"
     if setting.name == "trackedItemDisplay":
-        shown = [flag.removeprefix("showTrackedItem") for flag in rules.TRACKED_ITEM_FLAGS if value.get(flag)]
-        return f"{value.get('trackedItemDisplayFormat')}; shows {', '.join(shown) or 'no details'}"
-    if setting.name == "billingPeriodConfigurations":
-        return "; ".join(f"{c['interval']}: {c['type']}, {c['rule']}"
-                         + (f", day {c['day']}" if c.get("day") else "") + (f", month {c['month']}" if c.get("month")
-                                                                            else "") for c in value)
-    if setting.name == "customerBillingStatementSetting":
-        return f"{value['option']}, {value['interval']} ({value['type']}), {value['statementActivityType']}"
+        return rules.describe_tracked_items(value)
     return str(value)
 
 
-def rows_for(resolved, own_layer, fields, counts=None):
-    """Rows grouped as the page shows them: [(group, [Row])]."""
-    grouped = []
-    for group in GROUPS:
-        rows = [Row(f, own_layer.get(f.name), resolved[f.name].value, resolved[f.name].source,
-                    (counts or {}).get(f.name)) for f in fields if f.group == group]
-        if rows:
-            grouped.append((group, rows))
-    return grouped
+def input_text(setting, value):
+    """A setting's value as the form's canonical text: empty for none (inherit)."""
+    if value is None:
+        return ""
+    if setting.kind == "json":
+        return canonical_json(value)
+    if setting.kind == "bool":
+        return "true" if value else "false"
+    return str(value).strip()
 
 
 def parse_input(setting, raw):
-    """The form's text for one field as the rules take it: empty is None (inherit); ValueError when unreadable."""
+    """A form's (or a typed) text for one setting as the rules take it: empty is None (inherit); words are read
+    as their codes (On/Off, an enum's label, "Net 30"); ValueError when unreadable."""
     raw = (raw or "").strip()
     if raw == "":
         return None
@@ -109,39 +298,45 @@ def parse_input(setting, raw):
         try:
             return json.loads(raw)
         except (ValueError, RecursionError):
-            raise ValueError("Not valid JSON; see the example below the field.") from None
+            raise ValueError("Not a value this setting takes.") from None
+    if setting.kind == "term":
+        try:
+            return rules.term_from_text(raw)
+        except ValueError as error:  # a typed term is refused in words (the bulk dialog shows the message)
+            raise ValueError(rules.message_of(error).screen) from None
+    if setting.kind == "enum" and raw not in setting.choices:
+        by_words = {words.lower(): code for code, words in choices(SETTING_ENUMS[setting.name], setting.choices)}
+        return by_words.get(raw.lower(), raw)
     return raw
 
 
-JSON_EXAMPLES = {
-    "trackedItemDisplay": {"trackedItemDisplayFormat": "Inline", "showTrackedItemName": True,
-                           "showTrackedItemReference": False, "showTrackedItemDescription": False,
-                           "showTrackedItemCreatedDate": False},
-    "billingPeriodConfigurations": [{"type": "SpecifiedDate", "rule": "SingleInvoice", "interval": "Monthly",
-                                     "day": 1}],
-    "customerBillingStatementSetting": {"option": "Detailed", "type": "SpecifiedDate", "interval": "Yearly",
-                                        "day": 1, "month": 1, "statementActivityType": "OnlyParentActivity"},
-}
-
-
-def json_example(name):
-    return json.dumps(JSON_EXAMPLES[name])
-
-
+# --- the form -------------------------------------------------------------------------------------------------
 
 class SettingForm(InlineForm):
-    """One settings row's form: its value as typed (empty inherits); the row's template draws the control."""
-
-    value = TextAreaField("Value")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.rule_errors = {}
+    """A row's form: one field per setting (named as in the API); the row's template draws the controls."""
 
     def add_errors(self, errors):
-        """Keep the rules' messages by field, so that the row names another field a rule involves."""
-        self.rule_errors = dict(errors)
-        self.value.errors = list(errors.values())
+        """Each rule's message at its setting's inputs (at the part it names); a rule about a setting this form
+        does not hold goes to a setting of the form it ties, naming the other setting by its label."""
+        for name, message in errors.items():
+            screen, part = getattr(message, "screen", str(message)), getattr(message, "part", None)
+            target = next((n for n in rules.related_fields(name) if n in self), None)
+            if target is None:
+                self.form_errors.append(f"{field_label('settings', name)}: {screen}")
+                continue
+            if target != name:  # the setting it is about is edited in another row: say where
+                where = SETTING_GROUPS.get(row_of(name))
+                screen = f"{screen} (Set under {where}.)" if where else f"{field_label('settings', name)}: {screen}"
+                part = None
+            self[target].place(part, screen)
+
+
+@lru_cache(maxsize=None)
+def form_class_for(name, setting_names):
+    """The form class of a row: one field per setting (cached: a class per row and scope)."""
+    fields = {setting_name: input_for(FIELDS_BY_NAME[setting_name])(field_label("settings", setting_name))
+              for setting_name in setting_names}
+    return type(f"{name[:1].upper()}{name[1:]}Form", (SettingForm,), fields)
 
 
 @dataclass
@@ -157,46 +352,55 @@ class SettingSubject:
 
 
 class SettingRowEntry(Entry):
-    """A settings row, on the customer's Settings tab or the organization's settings page."""
+    """A settings row (one setting or a group), on the customer's Settings tab or the organization's page."""
 
     name = "setting"
     template = ROWS_TEMPLATE
     read_block = "setting_row"
     form_block = "setting_form"
-    labels = {}
 
     def form_class(self, subject):
-        return SettingForm
-
-    def setup_form(self, form, subject):
-        form.value.label.text = subject.row.setting.label
-        return form
+        return form_class_for(subject.name, tuple(part.name for part in subject.row.parts))
 
     def initial(self, subject):
-        return {"value": subject.row.input_value}
+        return {part.name: part.input_text for part in subject.row.parts}
 
     def conflict(self, subject, theirs, mine):
-        def shown(field):
+        part = next(p for p in subject.row.parts if p.name == mine.short_name)
+
+        def shown(form_field):
+            if form_field.data is None:  # parts that did not make a value: as typed
+                return ", ".join(str(v) for v in (form_field.raw or {}).values() if v)
             try:
-                value = parse_input(subject.row.setting, field.data)
+                value = parse_input(part.setting, form_field.data)
+                if value is not None and part.name != "defaultPaymentMethodId":
+                    value = rules.field_rule(part.setting)(value)  # only a value the rules take is described
             except ValueError:
-                return field.data
-            return display_value(subject.row.setting, value) if value is not None else "inherited"
-        return Conflict(subject.row.setting.label, shown(theirs), shown(mine))
+                return form_field.data
+            if value is None:
+                return "inherited" if part.setting.inheritable else "—"
+            return display_value(part.setting, value, part.method_labels)
+        return Conflict(part.label, shown(theirs), shown(mine))
 
     def key(self, subject):
         return f"setting-{subject.name}"
 
-    def value_of(self, subject, form):
-        """The typed value as the rules take it; a message at the row when it cannot be read."""
-        try:
-            return parse_input(subject.row.setting, form.value.data)
-        except ValueError as error:
-            raise ValidationFailed({subject.name: str(error)}) from None
+    def changes(self, subject, form):
+        """The settings the user changed, as the rules take them (the flow has set the others to what is saved);
+        a setting whose text cannot be read is refused at its field."""
+        changes, errors = {}, {}
+        for part in subject.row.parts:
+            text = form[part.name].data or ""
+            if text == part.input_text:
+                continue
+            try:
+                changes[part.name] = parse_input(part.setting, text)
+            except ValueError as error:
+                errors[part.name] = rules.message_of(error)
+        if errors:
+            raise ValidationFailed(errors)
+        return changes
 
     def row_context(self, subject, form):
         """What one row's read view and form show."""
-        return {"row": subject.row, "value": form.value.data if form else subject.row.input_value,
-                "errors": form.rule_errors if form else {}, "labels": LABELS,
-                "json_example": json_example(subject.name) if subject.row.setting.kind == "json" else ""}
-
+        return {"row": subject.row, "options": FORM_OPTIONS}

@@ -69,8 +69,8 @@ class Kind:
 
 KINDS = [
     Kind("aliases", "/customers/{c}/sections/technical/edit", "aliases"),
-    Kind("standingPoNumber", "/customers/{c}/settings/standingPoNumber/edit", "value"),
-    Kind("customerGracePeriod", "/customers/{c}/settings/customerGracePeriod/edit", "value"),
+    Kind("standingPoNumber", "/customers/{c}/settings/standingPoNumber/edit", "standingPoNumber"),
+    Kind("customerGracePeriod", "/customers/{c}/settings/customerGracePeriod/edit", "customerGracePeriod"),
     Kind("line2", "/customers/{c}/addresses/{a}/edit", "line2"),
     Kind("phone", "/customers/{c}/contacts/{k}/edit", "phone"),
 ]

@@ -10,7 +10,7 @@ from werkzeug.routing import AnyConverter
 from portal import create_app
 from portal.domain.settings_fields import INHERITABLE_FIELDS
 from portal.extensions import db
-from portal.models import DocumentTemplate, EmailTemplate
+from portal.models import AuditEvent, DocumentTemplate, EmailTemplate
 from portal.services import (
     addresses,
     contacts,
@@ -110,18 +110,26 @@ class Site:
         definition = properties.definitions(organization.id)[0]
         token = tokens.organization_tokens(organization.id)[0]
         shipping = next(a for a in customer.addresses if not a.is_main)
+        # the Activity tab's revert names an event: the customer's standing PO number change (a revertible field)
+        event = db.session.scalar(sa.select(AuditEvent.id).where(
+            AuditEvent.customer_id == customer.id, AuditEvent.entity == "settings", AuditEvent.action == "update")
+            .order_by(AuditEvent.id))
         return {
             "customer_id": customer.id, "address_id": shipping.id, "contact_id": next(c.id for c in customer.contacts if not c.is_primary),
             "method_id": customer.payment_methods[0].id, "rule_id": rule.id, "definition_id": definition.id,
             "email_template_id": email, "document_template_id": document, "token_id": token.id,
+            "event_id": event,
         }
 
 
 # Sample values of a route argument that is not an `any(…)` (whose every option is a sample by itself).
 STRING_SAMPLES = {
     "section": ["general", "technical", "tax", "properties"],
-    "name": [f.name for f in INHERITABLE_FIELDS[:3]] + ["defaultPaymentMethodId", "standingPoNumber"],
+    # settings rows: single settings, groups edited together, structured sub-forms
+    "name": [f.name for f in INHERITABLE_FIELDS[:3]] + ["standingPoNumber", "autoCollect", "eInvoicing",
+                                                        "billingPeriodConfigurations"],
     "filename": ["portal.css"],
+    "field": ["standingPoNumber"],  # the field of an event the Activity tab reverts
 }
 
 
@@ -142,7 +150,8 @@ def concrete_urls(app, rule, ids, one_each=False):
         if isinstance(converter, AnyConverter):
             choices.append([(argument, item) for item in converter.items])
         elif argument == "name" and rule.rule.startswith("/organization/"):
-            choices.append([(argument, f.name) for f in INHERITABLE_FIELDS[:3]])
+            choices.append([(argument, name) for name in [f.name for f in INHERITABLE_FIELDS[:3]]
+                            + ["autoCollect", "trackedItemDisplay"]])
         elif argument in STRING_SAMPLES:
             choices.append([(argument, item) for item in STRING_SAMPLES[argument]])
         elif argument.endswith("_id"):

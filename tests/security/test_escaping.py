@@ -37,7 +37,7 @@ class _Markup(HTMLParser):
 def assert_inert(app, body, url):
     markup = _Markup()
     markup.feed(body)
-    allowed_scripts = {app.config["PORTAL_HTMX_URL"], "/static/portal.js"}
+    allowed_scripts = {app.config["PORTAL_HTMX_URL"], "/static/portal.js", "/static/overview.js"}
     assert set(markup.scripts) <= allowed_scripts, (url, markup.scripts)
     assert not markup.handlers, (url, markup.handlers)
     assert not markup.hx_urls, (url, markup.hx_urls)

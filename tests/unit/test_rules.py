@@ -52,10 +52,14 @@ def test_string_lists_from_forms_and_json():
         rules.string_list([1], 10, "X")
 
 
-def test_search_terms_cover_words_identifiers_and_email():
-    terms = search_terms("Müller-Schmidt GmbH", "D-1", "100001", "Anna@Example.COM", ["CRM-7"], "DE136695976")
-    assert {"müller-schmidt", "müller", "schmidt", "gmbh", "d-1", "100001", "anna@example.com", "example.com",
-            "crm-7", "de136695976"} <= terms
+def test_search_terms_cover_words_identifiers_contacts_and_addresses_folded():
+    terms = search_terms(name="Müller-Schmidt GmbH", debtor_ident="D-1", account_number="100001",
+                         vat_id="DE136695976", aliases=["CRM-7"],
+                         contacts=[("Jürgen", "Weiß", "Anna@Mail.Example.COM")], addresses=[("Köln", "50 667")])
+    assert {"muller-schmidt", "muller", "mueller", "schmidt", "gmbh", "d-1", "100001", "anna@mail.example.com",
+            "mail.example.com", "example.com", "crm-7", "de136695976", "jurgen", "juergen", "weiss", "koln",
+            "koeln", "50 667", "50667"} <= terms
+    assert "com" not in terms and not any(char in "üößÄ" for term in terms for char in term)
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -118,3 +118,81 @@ def test_cross_field_rules_involve_the_changed_fields_only():
                 "rechargeTargetAmount": 50}
     assert s.cross_field_errors(recharge, True, {}, {"rechargeTargetAmount"}) == {
         "rechargeTargetAmount": "The target must be above the threshold."}
+
+
+@pytest.mark.parametrize("term, sentence", [
+    ("Net0", "Due on the invoice date"), ("Net1", "Due 1 day after the invoice date"),
+    ("Net30", "Due 30 days after the invoice date"), ("DayOfMonth15", "Due on the next 15th after the invoice date"),
+    ("DayOfMonth2", "Due on the next 2nd after the invoice date"), ("DayOfMonth11", "Due on the next 11th after the invoice date"),
+    ("DayOfMonth31", "Due on the next 31st after the invoice date (the last day of a shorter month)"),
+    ("MFI1", "Due on the first of the month after the invoice month"),
+])
+def test_a_term_reads_as_a_sentence(term, sentence):
+    assert s.describe_term(term) == sentence
+
+
+@given(term=st.one_of(st.integers(0, 365).map(lambda n: f"Net{n}"), st.integers(1, 31).map(lambda d: f"DayOfMonth{d}"),
+                      st.just("MFI1")))
+def test_the_term_picker_parts_make_the_code_back(term):
+    kind, number = s.term_parts(term)
+    assert s.term_from_parts(kind, number, number) == term
+
+
+@pytest.mark.parametrize("typed, code", [("Net30", "Net30"), ("Net 30", "Net30"), ("net 30 days", "Net30"),
+                                         ("30 days", "Net30"), ("day 15", "DayOfMonth15"),
+                                         ("day 15 of the month", "DayOfMonth15"), ("on the 1st", "DayOfMonth1"),
+                                         ("First of the next month", "MFI1"), ("MFI1", "MFI1")])
+def test_a_typed_term_in_words_is_its_code(typed, code):
+    assert s.term_from_text(typed) == code
+
+
+@pytest.mark.parametrize("typed", ["thirty days", "Net 400", "day 32", "Net٣", "weekly"])
+def test_a_typed_term_that_is_none_is_refused_in_words(typed):
+    with pytest.raises(ValueError) as refused:
+        s.term_from_text(typed)
+    assert "NetN" not in s.message_of(refused.value).screen
+
+
+def test_rule_messages_carry_screen_words_and_the_part_they_are_about():
+    _cleaned, errors = s.clean_layer_values({
+        "eInvoiceFormat": "bogus",
+        "billingPeriodConfigurations": [{"type": "CustomerActivation", "rule": "Prompt", "interval": "Monthly"},
+                                        {"type": "SpecifiedDate", "rule": "Prompt", "interval": "Yearly", "day": 3}],
+        "customerBillingStatementSetting": {"option": "Weekly", "type": "SpecifiedDate", "interval": "Monthly",
+                                            "statementActivityType": "OnlyParentActivity"},
+    }, s.CUSTOMER_FIELDS)
+    assert errors["eInvoiceFormat"] == "One of: none, xrechnung-ubl, xrechnung-cii, zugferd, peppol-bis."  # the API's
+    assert errors["eInvoiceFormat"].screen == ("Choose one of: No e-invoice (PDF only), XRechnung (UBL), XRechnung (CII),"
+                                               " ZUGFeRD, Peppol BIS Billing.")
+    periods = errors["billingPeriodConfigurations"]
+    assert (periods.screen, periods.part) == ("Enter a month from 1 to 12.", (1, "month"))
+    statement = errors["customerBillingStatementSetting"]
+    assert (statement.screen, statement.part) == ("Choose one of: Detailed, By subscription, Summarized.", "option")
+
+
+def test_structured_settings_read_in_words():
+    assert s.describe_billing_periods([]) == "No configurations"
+    assert s.describe_billing_periods([
+        {"type": "SpecifiedDate", "rule": "SingleInvoice", "interval": "Monthly", "day": 1},
+        {"type": "SpecifiedDate", "rule": "Prompt", "interval": "Yearly", "day": 1, "month": 7}]) == \
+        "Monthly on day 1: one invoice for all subscriptions; Yearly on 1 July: ask an agent to approve"
+    assert s.describe_statements(None) == "No statements"
+    assert s.describe_statements({"option": "Summarized", "type": "CustomerAnniversary", "interval": "Yearly",
+                                  "statementActivityType": "ParentAndChildActivity"}) == \
+        "Summarized, yearly on the customer's anniversary; parent's and children's activity"
+    assert s.describe_tracked_items({**DEFAULTS["trackedItemDisplay"], "showTrackedItemName": True,
+                                     "showTrackedItemDescription": True, "showTrackedItemCreatedDate": True}) == \
+        "Inline, under the charge; shows name, description and created date"
+
+
+def test_cross_field_messages_name_no_codes():
+    from portal.domain.labels import raw_codes
+
+    recharge = {**DEFAULTS, "rechargeType": "BringBalanceBackTo", "autoCollectSettingType": "Threshold"}
+    messages = [message for _name, message, _involved in s.cross_field_problems(recharge, True)]
+    assert messages and not any(code in message for code in raw_codes() for message in messages)
+
+
+def test_every_setting_of_a_group_is_edited_in_one_row_only():
+    names = [name for group in s.DEPENDENT_GROUPS.values() for name in group]
+    assert len(names) == len(set(names)) and set(names) <= set(DEFAULTS)
