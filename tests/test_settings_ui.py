@@ -546,8 +546,10 @@ def test_csv_export_carries_effective_settings(as_manager, make, org, customer):
     own_term = make.customer(org, name="Own Term")
     settings_store.update_customer_settings(own_term, {"term": "Net7"})
     db.session.commit()
-    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(html(as_manager.get("/customers/export.csv"))))}
-    assert rows["Settings GmbH"]["term"] == "Net30" and rows["Own Term"]["term"] == "Net7"
+    export = as_manager.get("/customers/export.csv").get_data().decode("utf-8-sig")  # Excel's BOM first
+    rows = {r["Name"]: r for r in csv.DictReader(io.StringIO(export))}
+    assert rows["Settings GmbH"]["Payment term"] == "Due 30 days after the invoice date"
+    assert rows["Own Term"]["Payment term"] == "Due 7 days after the invoice date"
 
 
 def test_resolving_a_page_costs_constant_queries(app, make, org, count_queries):
