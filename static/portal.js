@@ -24,7 +24,7 @@
   }
   function changed(f) { var o = open[keyOf(f)]; return !!o && o.state !== state(f); }
   function changedOutside(elt) { return forms().filter(function (f) { return !f.contains(elt) && changed(f); })[0]; }
-  function find(attr, value, root) { return value && (root || doc).querySelector("[" + attr + '="' + CSS.escape(value) + '"]'); }
+  function find(attr, value) { return value && doc.querySelector("[" + attr + '="' + CSS.escape(value) + '"]'); }
   function track(opener) {  // a new form element was just opened or re-rendered (422, 409)
     var now = {}, fresh = null;
     forms().forEach(function (f) {
@@ -43,9 +43,10 @@
     if (d.done) return;  // once per response
     d.done = true;
     var get = elt && elt.getAttribute("hx-get"), r = track(get), f = r.fresh, o = r.closed, a = doc.activeElement;
-    // a new form: its first invalid field, else the first conflicting one, else its first field
+    var row = f && f.querySelector("tr[data-field]"), c = row && CSS.escape(row.getAttribute("data-field"));
+    // a new form: its first invalid field, else the first conflicting one (or its first part), else its first field
     var to = f ? f.querySelector('[aria-invalid="true"],.has-error input,.has-error select,.has-error textarea') ||
-      find("name", (f.querySelector("tr[data-field]") || f).getAttribute("data-field"), f) ||
+      (c ? f.querySelector('[name="' + c + '"]:not([type=hidden]),[name^="' + c + '-"]:not([type=hidden])') : null) ||
       f.querySelector("[autofocus]") || f.querySelector(FIELD) :
       d.target && d.target.isConnected && d.target.querySelector('[aria-invalid="true"]');
     if (!to && (!a || a === doc.body)) {  // the focus went with the swap: to what opened the form
