@@ -34,7 +34,7 @@ def test_steps_follow_the_due_date_and_each_other():
         {"level": 3, "type": "dunning", "sendDate": "2026-04-21", "dueDate": "2026-05-05", "feeInCents": 500},
     ]
     assert result["totalFeesInCents"] == 750
-    assert result["notes"][0] == "Payment term Net 14 days (Inherited from Default Values): due 2026-03-16."
+    assert result["notes"][0] == "Payment term Due 14 days after the invoice date (Inherited from Default Values): due 2026-03-16."
 
 
 @pytest.mark.parametrize("term, due", [("Net30", "2026-02-28"), ("DayOfMonth31", "2026-01-31"),
