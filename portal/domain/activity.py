@@ -16,7 +16,7 @@ from babel.dates import format_date, get_month_names
 from babel.numbers import format_currency, format_decimal
 
 from portal.domain import labels
-from portal.domain.settings import TRACKED_ITEM_FLAGS, describe_term
+from portal.domain.settings import TRACKED_ITEM_FLAGS, short_term
 from portal.domain.settings_fields import FIELDS_BY_NAME
 
 LOCALE = "en_US"  # the product's one locale (money and percentages are formatted in it elsewhere too)
@@ -292,7 +292,7 @@ def setting_words(name, value, refs):
         return labels.label(labels.SETTING_ENUMS.get(name, name), value)
     if setting.kind == "term":
         try:
-            return describe_term(value)
+            return short_term(value)
         except ValueError:
             return quoted(value)
     if setting.kind == "decimal":

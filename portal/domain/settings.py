@@ -195,6 +195,16 @@ def ordinal(number):
     return f"{number}{suffix}"
 
 
+def short_term(term):
+    """A payment term in a few words, for sentences about a change: "Net 30 days", "day 15 of the month"."""
+    kind, number = parse_term(term)
+    if kind == "net":
+        return "due on receipt" if number == 0 else f"Net {number} day{'s' if number != 1 else ''}"
+    if kind == "mfi":
+        return "the first of the next month"
+    return f"day {number} of the month"
+
+
 def describe_term(term):
     """A payment term as a sentence: "Due 30 days after the invoice date"."""
     kind, number = parse_term(term)
