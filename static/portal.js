@@ -48,7 +48,7 @@
     var to = f ? f.querySelector('[aria-invalid="true"],.has-error input,.has-error select,.has-error textarea') ||
       (c ? f.querySelector('[name="' + c + '"]:not([type=hidden]),[name^="' + c + '-"]:not([type=hidden])') : null) ||
       f.querySelector("[autofocus]") || f.querySelector(FIELD) :
-      d.target && d.target.isConnected && d.target.querySelector('[aria-invalid="true"]');
+      ((d.target && d.target.isConnected ? d.target : e.target) || doc).querySelector('[aria-invalid="true"]');
     if (!to && (!a || a === doc.body)) {  // the focus went with the swap: to what opened the form
       to = o && (find("hx-get", o.opener) || doc.getElementById("edit-" + o.key)) || find("hx-get", get) ||
         (elt && find("hx-post", elt.getAttribute("hx-post")));
