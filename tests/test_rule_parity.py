@@ -147,12 +147,7 @@ def test_a_new_customer_missing_a_required_field_reads_the_same_in_the_form_and_
 
 # --- dunning rules ----------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def as_admin(auth, make, org):
-    ensure_reference_data(org, [("Acme GmbH", "DE", "EUR")])
-    db.session.commit()
-    auth.login(make.user(org, "admin"))
-    return auth
+from tests.test_dunning_ui import as_admin  # noqa: E402,F401  (the fixture: an admin of an org with its reference data)
 
 
 def _rule_ui(as_admin, changes, htmx):
