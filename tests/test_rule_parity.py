@@ -6,7 +6,6 @@ from bs4 import BeautifulSoup
 
 from portal.extensions import db
 from portal.models import Address, Contact, Customer, OverdueRule
-from portal.services.demo import ensure_reference_data
 from tests.api.conftest import Api, token_for
 from tests.html_forms import forms_in
 
