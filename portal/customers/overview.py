@@ -59,9 +59,12 @@ class FilterChoices:
 def overview():
     """Search, filter, sort and page through the organization's customers."""
     flt = customer_search.CustomerFilter.from_args(request.args)
-    page_number = request.args.get("page", "1")
-    page = customer_search.overview_page(current_org_id(), flt, rules.whole_number(page_number) or 1,
-                                          current_app.config["PAGE_SIZE"])
+    page_number = rules.whole_number(request.args.get("page", "1")) or 1
+    # Next and Previous carry the customer id they start from; a page number alone is an offset.
+    after = rules.whole_number(request.args.get("after", "")) or None
+    before = None if after else rules.whole_number(request.args.get("before", "")) or None
+    page = customer_search.overview_page(current_org_id(), flt, page_number, current_app.config["PAGE_SIZE"],
+                                          after=after, before=before)
     # The list alone while searching, filtering, sorting and paging; the filters with it when Back or Forward
     # brings a state back (overview.js); else the page.
     block = "results" if targets("results") else "listing" if targets("overview") else None
@@ -69,7 +72,9 @@ def overview():
 
     # A new list puts its state in the address bar in short form (no empty fields), page included; a state that
     # Back or Forward brings back is already there.
-    here = url_for("customers.overview", **flt.as_args(page=page.page if page.page > 1 else ""))
+    here = url_for("customers.overview", **flt.as_args(page=page.page if page.page > 1 else "",
+                                                       after=after if page.page > 1 else "",
+                                                       before=before if page.page > 1 else ""))
     return render("customers/overview.html", block, flt=flt, page=page, choices=FilterChoices(current_org_id(), flt),
                   bulk_fields=BULK_FIELDS, oob=[("customers/overview.html", "export_link")],
                   headers={"HX-Push-Url": here} if block == "results" else None)

@@ -7,6 +7,7 @@ from portal.models.customer import (
     CustomerAlias,
     CustomerSearchTerm,
     CustomerSettings,
+    CustomerTally,
     PaymentMethod,
     PropertyValue,
 )
@@ -24,7 +25,7 @@ from portal.models.organization import (
 )
 
 __all__ = [
-    "Address", "ApiToken", "AuditEvent", "Contact", "Customer", "CustomerAlias", "CustomerSearchTerm",
+    "Address", "ApiToken", "AuditEvent", "Contact", "Customer", "CustomerAlias", "CustomerSearchTerm", "CustomerTally",
     "CustomerSettings", "DocumentTemplate", "EmailTemplate", "IdempotencyRecord", "LegalEntity",
     "Organization", "OrganizationSettings", "OverdueRule", "PaymentMethod", "PropertyDefinition",
     "PropertyValue", "User", "UserSession",

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from portal.domain import validation as rules
 from portal.extensions import db
-from portal.models import Contact, Customer, CustomerAlias, CustomerSearchTerm
+from portal.models import Contact, Customer, CustomerAlias, CustomerSearchTerm, CustomerTally
 from portal.models.customer import CUSTOMER_TYPES, STATUSES
 
 ALIAS_MAX = 128
@@ -116,14 +116,19 @@ def _prefix_match(organization_id, word):
     )
 
 
+# Each sort's columns; the customer id breaks the last tie. Country and currency sort by name within.
 SORTS = {
-    "name": Customer.name,
-    "debtorIdent": Customer.debtor_ident,
-    "accountNumber": Customer.account_number,
-    "country": Customer.country,
-    "currency": Customer.currency,
-    "createdAt": Customer.created_at,
+    "name": (Customer.name,),
+    "debtorIdent": (Customer.debtor_ident,),
+    "accountNumber": (Customer.account_number,),
+    "country": (Customer.country, Customer.name),
+    "currency": (Customer.currency, Customer.name),
+    "createdAt": (Customer.created_at,),
 }
+# Counts are exact up to this many customers; above it the overview shows an estimate ("about 37,000").
+COUNT_BOUND = 10_000
+# An estimate is the share of matches among the organization's first this many customers, times their number.
+ESTIMATE_SAMPLE = 2_000
 
 
 @dataclass
@@ -181,25 +186,46 @@ class CustomerFilter:
                     or self.legal_entity_id or self.alias)
 
 
-def filtered_customers(organization_id, flt):
-    """The WHERE clause of the overview, the CSV export and the API list, as one select of Customer."""
-    query = sa.select(Customer).where(Customer.organization_id == organization_id)
+def _term_exists(word):
+    # The (customer, term) index answers this for one customer with one seek.
+    return sa.exists().where(CustomerSearchTerm.customer_id == Customer.id, CustomerSearchTerm.term >= word,
+                             CustomerSearchTerm.term < word + "\U0010ffff")
+
+
+def _conditions(organization_id, flt, words):
+    """The filter as conditions on one customer; `words` are the search words not already matched by a join."""
+    conditions = [Customer.organization_id == organization_id]
     if flt.status != "all":
-        query = query.where(Customer.status == flt.status)
+        conditions.append(Customer.status == flt.status)
     if flt.customer_type:
-        query = query.where(Customer.customer_type == flt.customer_type)
+        conditions.append(Customer.customer_type == flt.customer_type)
     if flt.country:
-        query = query.where(Customer.country == flt.country)
+        conditions.append(Customer.country == flt.country)
     if flt.currency:
-        query = query.where(Customer.currency == flt.currency)
+        conditions.append(Customer.currency == flt.currency)
     if flt.legal_entity_id:
-        query = query.where(Customer.legal_entity_id == flt.legal_entity_id)
+        conditions.append(Customer.legal_entity_id == flt.legal_entity_id)
     if flt.alias:
-        query = query.where(Customer.id.in_(sa.select(CustomerAlias.customer_id).where(
-            CustomerAlias.organization_id == organization_id, CustomerAlias.alias == flt.alias)))
-    for word in query_words(flt.q):
-        query = query.where(Customer.id.in_(_prefix_match(organization_id, word)))
-    return query
+        conditions.append(sa.exists().where(CustomerAlias.customer_id == Customer.id,
+                                            CustomerAlias.organization_id == organization_id,
+                                            CustomerAlias.alias == flt.alias))
+    conditions.extend(_term_exists(word) for word in words)
+    return conditions
+
+
+def filtered_customers(organization_id, flt):
+    """The overview's, the CSV export's and the API list's customers, as one select of Customer.
+
+    A search starts from its longest word's terms (a range of the term index, so the query reads the matches, not
+    the organization's customers) and checks the other words per match."""
+    words = query_words(flt.q)
+    query = sa.select(Customer)
+    if words:
+        driver = max(words, key=len)
+        words.remove(driver)
+        matched = _prefix_match(organization_id, driver).distinct().subquery("matched")
+        query = query.select_from(matched).join(Customer, Customer.id == matched.c.customer_id)
+    return query.where(*_conditions(organization_id, flt, words))
 
 
 # A loose index scan: each step jumps to the next currency in (organization, currency), so the query reads one
@@ -227,21 +253,27 @@ def with_primary_email(query):
         .add_columns(Contact.email.label("primary_email"))
 
 
-def ordered(query, flt):
-    column = SORTS[flt.sort]
-    if flt.descending:
-        return query.order_by(column.desc(), Customer.id.desc())
-    return query.order_by(column.asc(), Customer.id.asc())
+def sort_columns(flt):
+    return (*SORTS[flt.sort], Customer.id)
+
+
+def ordered(query, flt, reverse=False):
+    descending = flt.descending != reverse
+    return query.order_by(*(column.desc() if descending else column.asc() for column in sort_columns(flt)))
 
 
 @dataclass
 class Page:
-    """One page of the overview."""
+    """One page of the overview: its rows (customer, primary email), where it is, and the total — exact, or an
+    estimate above COUNT_BOUND."""
 
     rows: list
     total: int
+    exact: bool
     page: int
     per_page: int
+    has_previous: bool
+    has_next: bool
 
     @property
     def pages(self):
@@ -249,23 +281,116 @@ class Page:
 
     @property
     def first_index(self):
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
 
     @property
     def last_index(self):
-        return min(self.total, self.page * self.per_page)
+        return self.first_index + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def first_id(self):
+        return self.rows[0][0].id
+
+    @property
+    def last_id(self):
+        return self.rows[-1][0].id
 
 
-def overview_page(organization_id, flt, page, per_page):
-    """The rows of one overview page (customer, primary email) and the total: two queries."""
-    base = filtered_customers(organization_id, flt)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.with_only_columns(Customer.id)
-                                                                      .subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = db.session.execute(
-        ordered(with_primary_email(base), flt).limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(rows=rows, total=total, page=page, per_page=per_page)
+def _only_by_status(flt):
+    return not (flt.q.strip() or flt.customer_type or flt.country or flt.currency or flt.legal_entity_id
+                or flt.alias)
+
+
+def count_customers(organization_id, flt):
+    """(total, exact): the tally by status when nothing else filters; else counted up to COUNT_BOUND, and above
+    it estimated from a sample, rounded to two figures."""
+    tally = sa.select(sa.func.coalesce(sa.func.sum(CustomerTally.n), 0)).where(
+        CustomerTally.organization_id == organization_id,
+        *([CustomerTally.status == flt.status] if flt.status != "all" else []))
+    if _only_by_status(flt):
+        return db.session.scalar(tally), True
+    bounded = filtered_customers(organization_id, flt).with_only_columns(Customer.id).limit(COUNT_BOUND + 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(bounded.subquery()))
+    if total <= COUNT_BOUND:
+        return total, True
+    status = [Customer.status == flt.status] if flt.status != "all" else []
+    sample = sa.select(Customer.id).where(Customer.organization_id == organization_id, *status) \
+        .order_by(Customer.id).limit(ESTIMATE_SAMPLE).subquery()
+    matches = db.session.scalar(sa.select(sa.func.count()).select_from(Customer).where(
+        Customer.id.in_(sa.select(sample.c.id)), *_conditions(organization_id, flt, query_words(flt.q))))
+    population = db.session.scalar(tally)
+    estimate = population * matches / min(ESTIMATE_SAMPLE, population or 1)
+    return max(COUNT_BOUND + 1, int(float(f"{estimate:.2g}"))), False
+
+
+def _cursor(organization_id, flt, customer_id):
+    """The sort values of the customer a Next or Previous link starts from, or None when it is gone."""
+    if not customer_id:
+        return None
+    row = db.session.execute(sa.select(*sort_columns(flt)).where(
+        Customer.organization_id == organization_id, Customer.id == customer_id)).first()
+    return tuple(row) if row else None
+
+
+def overview_page(organization_id, flt, page=1, per_page=50, after=None, before=None):
+    """One page of the overview. Next and Previous start from the row they were next to (`after`, `before`: a
+    customer id) along the sort's index, so a page deep in the list costs what the first does; a page number alone
+    is an offset of ids in that index. Rows come in one query for the page's ids."""
+    if query_words(flt.q):
+        return _search_page(organization_id, flt, page, per_page)
+    total, exact = count_customers(organization_id, flt)
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    ids = filtered_customers(organization_id, flt).with_only_columns(Customer.id)
+    cursor = _cursor(organization_id, flt, after or before)
+    # The page's ids (and one more, to know whether there is a next page) from the sort's index, then the
+    # customers of those ids with their primary email, in one query.
+    backwards, extra = False, True
+    if cursor is not None:
+        backwards = after is None
+        columns = sa.tuple_(*sort_columns(flt))
+        ahead = (columns < sa.tuple_(*cursor)) if flt.descending != backwards else (columns > sa.tuple_(*cursor))
+        ids = ordered(ids.where(ahead), flt, reverse=backwards).limit(per_page + 1)
+    else:
+        offset = (page - 1) * per_page
+        if exact and offset > total // 2:  # nearer the end: from the end, backwards
+            ids = ordered(ids, flt, reverse=True).limit(max(0, min(per_page, total - offset))) \
+                .offset(max(0, total - offset - per_page))
+            extra = False
+        else:
+            ids = ordered(ids, flt).limit(per_page + 1).offset(offset)
+    rows = db.session.execute(ordered(with_primary_email(sa.select(Customer)).where(Customer.id.in_(ids)), flt)).all()
+    more = extra and len(rows) > per_page
+    if more:
+        rows = rows[1:] if backwards else rows[:per_page]
+    if cursor is not None:
+        if backwards and len(rows) < per_page:  # rows came or went above: start again from the top
+            return overview_page(organization_id, flt, 1, per_page)
+        has_previous, has_next = (more, True) if backwards else (True, more)
+    else:
+        has_previous, has_next = page > 1, more or (not extra and (page - 1) * per_page + len(rows) < total)
+    if not rows and page > 1:  # past the end of an estimated total
+        return overview_page(organization_id, flt, 1, per_page)
+    return Page(rows=rows, total=total, exact=exact, page=page, per_page=per_page, has_previous=has_previous,
+                has_next=has_next)
+
+
+def _search_page(organization_id, flt, page, per_page):
+    """A search's page: its matches are sorted whatever the page, so one query counts them as well (a window over
+    the matches), and the page is an offset."""
+    page = max(1, page)
+    ids = ordered(filtered_customers(organization_id, flt).with_only_columns(
+        Customer.id, sa.func.count().over().label("total")), flt).limit(per_page).offset((page - 1) * per_page) \
+        .subquery("page_ids")
+    found = db.session.execute(ordered(with_primary_email(sa.select(Customer)).join(ids, ids.c.id == Customer.id)
+                                       .add_columns(ids.c.total), flt)).all()
+    if not found and page > 1:  # past the end: the last page
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(
+            filtered_customers(organization_id, flt).with_only_columns(Customer.id).subquery()))
+        return _search_page(organization_id, flt, max(1, -(-total // per_page)), per_page) if total else \
+            _search_page(organization_id, flt, 1, per_page)
+    total = found[0].total if found else 0
+    return Page(rows=[(customer, email) for customer, email, _total in found], total=total, exact=True, page=page,
+                per_page=per_page, has_previous=page > 1, has_next=page * per_page < total)
 
 
 def export_rows(organization_id, flt, batch=1000):
