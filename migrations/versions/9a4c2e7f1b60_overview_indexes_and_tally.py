@@ -16,6 +16,7 @@ branch_labels = None
 depends_on = None
 
 NEW_INDEXES = {
+    "ix_customer_org_id": ["organization_id", "id"],  # the API's list: by id within the tenant
     "ix_customer_org_status_debtor": ["organization_id", "status", "debtor_ident", "id"],
     "ix_customer_org_status_account": ["organization_id", "status", "account_number", "id"],
     "ix_customer_org_status_created": ["organization_id", "status", "created_at", "id"],

@@ -155,6 +155,9 @@ def export_csv():
         buffer.write(BOM)
         writer = csv.writer(buffer)
         writer.writerow(csv_headers())
+        yield buffer.getvalue()  # the header row at once: the download starts before the first batch is read
+        buffer.seek(0)
+        buffer.truncate()
         for batch in _batches(customer_search.export_rows(organization_id, flt), CSV_BATCH):
             resolved = resolve_many(organization_id, [customer.id for customer, _email in batch])
             for customer, primary_email in batch:

@@ -24,7 +24,8 @@ class Customer(db.Model):
         db.Index("ix_customer_org_status_currency", "organization_id", "status", "currency", "name", "id"),
         db.Index("ix_customer_org_status_type", "organization_id", "status", "customer_type", "name", "id"),
         db.Index("ix_customer_org_status_legal_entity", "organization_id", "status", "legal_entity_id", "name", "id"),
-        # ... and the same for "All" statuses.
+        # ... and the same for "All" statuses, and the API's list (by id within the tenant).
+        db.Index("ix_customer_org_id", "organization_id", "id"),
         db.Index("ix_customer_org_name", "organization_id", "name", "id"),
         db.Index("ix_customer_org_created", "organization_id", "created_at", "id"),
         db.Index("ix_customer_org_country", "organization_id", "country", "name", "id"),
