@@ -1,7 +1,7 @@
 """Customers: the rules of their fields, creation and changes."""
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.domain import validation as rules
 from portal.domain.validation import Errors, ValidationFailed
@@ -29,10 +29,10 @@ def load_customer(organization_id, customer_id, for_update=False):
     so that edits of one customer (its sections, cards, settings, search terms) run one after another."""
     if rules.whole_number(customer_id) is None:
         abort(404, "No such customer.")
+    # Its other parts load when first used, one query each (what a select-in load of one customer costs too), so
+    # a tab or a section reads only the parts it shows.
     query = sa.select(Customer).where(Customer.organization_id == organization_id, Customer.id == customer_id) \
-        .options(selectinload(Customer.aliases), selectinload(Customer.addresses), selectinload(Customer.contacts),
-                 selectinload(Customer.payment_methods), selectinload(Customer.property_values),
-                 selectinload(Customer.settings))
+        .options(joinedload(Customer.settings))
     if for_update:
         query = query.with_for_update(of=Customer)
     return db.first_or_404(query, description="No such customer.")
