@@ -251,7 +251,7 @@ def measure_portal(customers, database_url):
             "api_customers": timed(get("/api/v1/customers?limit=50", api)),
             "api_customers_search": timed(get("/api/v1/customers?limit=50&q=nord", api)),
             "dunning_timeline": timed(fragment(
-                f"/customers/{customer_id}/dunning-timeline?invoice_date=2026-01-15&amount=1200", "timeline")),
+                f"/customers/{customer_id}/dunning-timeline?invoice_date=2026-01-15&amount=12.00", "timeline")),
         }
         for tab in ("overview", "addresses", "contacts", "properties", "technical", "tax", "payment-methods",
                     "settings", "activity"):
