@@ -138,8 +138,7 @@ class Databases:
 
     def _throwaway_server(self):
         pgbin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))[-1]
-        data = Path(self.workdir) / "pg"
-        data.mkdir()
+        data = Path(tempfile.mkdtemp(prefix="bench-pg-"))  # its own, so that the server's user may enter it
         run_as = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
         if run_as:
             shutil.chown(data, "postgres", "postgres")
@@ -186,6 +185,7 @@ class Databases:
             run_as, pgbin, data = self.server
             subprocess.run([*run_as, str(pgbin / "pg_ctl"), "-D", str(data / "data"), "-m", "fast", "stop"],
                            capture_output=True)
+            shutil.rmtree(data, ignore_errors=True)
 
 
 def signed_in(base):
