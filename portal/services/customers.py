@@ -29,12 +29,15 @@ def load_customer(organization_id, customer_id, for_update=False):
     so that edits of one customer (its sections, cards, settings, search terms) run one after another."""
     if rules.whole_number(customer_id) is None:
         abort(404, "No such customer.")
-    # Its other parts load when first used, one query each (what a select-in load of one customer costs too), so
-    # a tab or a section reads only the parts it shows.
-    query = sa.select(Customer).where(Customer.organization_id == organization_id, Customer.id == customer_id) \
-        .options(joinedload(Customer.settings))
+    # Its parts load when first used, one query each (what a select-in load of one customer costs too), so a tab or
+    # a section reads only the parts it shows.
+    query = sa.select(Customer).where(Customer.organization_id == organization_id, Customer.id == customer_id)
     if for_update:
+        # Not joined: PostgreSQL re-reads only the locked row after a concurrent commit, so parts read in the same
+        # statement could be from before it; read after the lock, each in a statement of its own, they are current.
         query = query.with_for_update(of=Customer)
+    else:
+        query = query.options(joinedload(Customer.settings))
     return db.first_or_404(query, description="No such customer.")
 
 
