@@ -9,6 +9,7 @@ database), each under gunicorn (2 gthread workers) on loopback, with 1,000 and 1
 
 Prints the tables and writes bench/results-<database>.json."""
 import html
+import itertools
 import json
 import os
 import re
@@ -124,6 +125,15 @@ def peer_python():
     return PEER_VENV / "bin"
 
 
+def _postgresql(url, *statements):
+    """Run statements outside a transaction (CREATE DATABASE, VACUUM) on the server of a SQLAlchemy URL."""
+    import psycopg  # the portal's PostgreSQL driver, needed only here
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
 class Databases:
     """Where the seeded databases live: SQLite files, or PostgreSQL (yours, or a throwaway server)."""
 
@@ -162,22 +172,14 @@ class Databases:
                 return url, None
             path.unlink(missing_ok=True)
         else:
-            import psycopg
-
             name = f"bench_{customers}"
-            plain = self.admin_url.replace("postgresql+psycopg://", "postgresql://")
-            with psycopg.connect(plain, autocommit=True) as connection:
-                connection.execute(f"DROP DATABASE IF EXISTS {name}")
-                connection.execute(f"CREATE DATABASE {name}")
+            _postgresql(self.admin_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
             url = self.admin_url.rsplit("/", 1)[0] + "/" + name
         started = time.perf_counter()
         flask(url, "db", "upgrade")
         flask(url, "seed-demo", "--customers", str(customers))
         if self.kind == "postgresql":
-            import psycopg
-
-            with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as c:
-                c.execute("VACUUM ANALYZE")
+            _postgresql(url, "VACUUM ANALYZE")  # statistics and the visibility map, as a server that has run a while
         return url, round(time.perf_counter() - started, 1)
 
     def close(self):
@@ -223,7 +225,7 @@ def measure_portal(customers, database_url):
         def fragment(path, target):
             return get(path, {"HX-Request": "true", "HX-Target": target})
 
-        rates = iter(["19.00", "20.00"] * REQUESTS)
+        rates = itertools.cycle(["19.00", "20.00"])  # each save changes the rate
 
         def inline_save():
             """Open the Tax section's form, change the rate, save: what one inline edit costs."""

@@ -107,13 +107,15 @@ def query_words(text):
     return [word[:TERM_MAX] for word in words if word][:SEARCH_WORDS_MAX]
 
 
+def _starts_with(word):
+    # A range of terms is a prefix search that an index on the term (after org or customer) answers everywhere.
+    return sa.and_(CustomerSearchTerm.term >= word, CustomerSearchTerm.term < word + "\U0010ffff")
+
+
 def _prefix_match(organization_id, word):
-    # A range on the primary key (org, term, customer) is a prefix search that uses the index everywhere.
+    # A range of the primary key (org, term, customer): the customers with a term starting with the word.
     return sa.select(CustomerSearchTerm.customer_id).where(
-        CustomerSearchTerm.organization_id == organization_id,
-        CustomerSearchTerm.term >= word,
-        CustomerSearchTerm.term < word + "\U0010ffff",
-    )
+        CustomerSearchTerm.organization_id == organization_id, _starts_with(word))
 
 
 # Each sort's columns; the customer id breaks the last tie. Country and currency sort by name within.
@@ -182,14 +184,18 @@ class CustomerFilter:
 
     @property
     def is_filtered(self):
-        return bool(self.q or self.status != "active" or self.customer_type or self.country or self.currency
+        return self.status != "active" or self.narrowed
+
+    @property
+    def narrowed(self):
+        """Whether anything but the status filters (the tally counts by status alone)."""
+        return bool(query_words(self.q) or self.customer_type or self.country or self.currency
                     or self.legal_entity_id or self.alias)
 
 
 def _term_exists(word):
     # The (customer, term) index answers this for one customer with one seek.
-    return sa.exists().where(CustomerSearchTerm.customer_id == Customer.id, CustomerSearchTerm.term >= word,
-                             CustomerSearchTerm.term < word + "\U0010ffff")
+    return sa.exists().where(CustomerSearchTerm.customer_id == Customer.id, _starts_with(word))
 
 
 def _conditions(organization_id, flt, words):
@@ -296,18 +302,13 @@ class Page:
         return self.rows[-1][0].id
 
 
-def _only_by_status(flt):
-    return not (flt.q.strip() or flt.customer_type or flt.country or flt.currency or flt.legal_entity_id
-                or flt.alias)
-
-
 def count_customers(organization_id, flt):
     """(total, exact): the tally by status when nothing else filters; else counted up to COUNT_BOUND, and above
     it estimated from a sample, rounded to two figures."""
     tally = sa.select(sa.func.coalesce(sa.func.sum(CustomerTally.n), 0)).where(
         CustomerTally.organization_id == organization_id,
         *([CustomerTally.status == flt.status] if flt.status != "all" else []))
-    if _only_by_status(flt):
+    if not flt.narrowed:
         return db.session.scalar(tally), True
     bounded = filtered_customers(organization_id, flt).with_only_columns(Customer.id).limit(COUNT_BOUND + 1)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(bounded.subquery()))
