@@ -32,6 +32,10 @@ HTMX_CONFIG = json.dumps({
     "allowEval": False,
     "allowScriptTags": False,
     "historyCacheSize": 20,
+    # htmx 2 wires swapped content (hx-* attributes, triggers) when it settles, 20 ms after the swap by default;
+    # a key pressed in between reached an unwired form (Enter did a full-page post, a select's change did
+    # nothing). No settle transitions are used, so settle at once.
+    "defaultSettleDelay": 0,
 })
 
 
