@@ -97,3 +97,26 @@ class DocumentTemplateForm(InlineForm):
 
     def to_api(self):
         return {"name": self.name.data, "description": self.description.data}
+
+
+class LegalEntityForm(InlineForm):
+    """A legal entity: its name, country and currency, from the catalogues customers use."""
+
+    name = StringField("Name", render_kw={"maxlength": 200})
+    country = Select("Country", choices=[])
+    currency = Select("Currency", choices=[])
+    FIELD_FOR_ERROR = {"name": "name", "country": "country", "currency": "currency"}
+
+    def __init__(self, *args, **kwargs):
+        from portal.customers.forms import country_choices, currency_choices
+
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+        self.currency.choices = currency_choices()
+
+    @classmethod
+    def initial(cls, entity):
+        return {"name": entity.name, "country": entity.country, "currency": entity.currency}
+
+    def to_api(self):
+        return {"name": self.name.data, "country": self.country.data, "currency": self.currency.data}

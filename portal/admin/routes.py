@@ -1,5 +1,4 @@
-"""Organization overview (legal entities, users, API tokens) and the API help page."""
-import sqlalchemy as sa
+"""Organization → API tokens, and the API help page."""
 from flask import flash, redirect, request, url_for
 from flask_login import login_required
 
@@ -7,25 +6,19 @@ from portal.admin import bp
 from portal.auth import current_org_id, get_in_org_or_404, role_required
 from portal.domain.validation import ValidationFailed
 from portal.extensions import db
-from portal.models import ApiToken, LegalEntity, User
+from portal.models import ApiToken
 from portal.services import tokens
 from portal.web.render import render
 
 
 def _organization_lists(organization_id):
-    """What the organization page lists: legal entities, users and API tokens."""
-    legal_entities = db.session.scalars(sa.select(LegalEntity).where(LegalEntity.organization_id == organization_id)
-                                        .order_by(LegalEntity.name)).all()
-    users = db.session.scalars(sa.select(User).where(User.organization_id == organization_id)
-                               .order_by(User.email)).all()
-    return {"legal_entities": legal_entities, "users": users,
-            "api_tokens": tokens.organization_tokens(organization_id)}
+    return {"api_tokens": tokens.organization_tokens(organization_id)}
 
 
 @bp.route("")
 @role_required("admin")
 def index():
-    """The organization: legal entities, users and API tokens."""
+    """The organization's API tokens."""
     return render("admin/index.html", None, new_secret=None, **_organization_lists(current_org_id()))
 
 

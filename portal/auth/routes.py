@@ -17,12 +17,14 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import DUMMY_HASH, SESSION_KEY, check_password
-from portal.auth.forms import LoginForm
+from portal.auth.forms import ChangePasswordForm, LoginForm, NewPasswordForm
 from portal.extensions import csrf, db, limiter
 from portal.limits import seconds_until_reset, try_again_in
 from portal.models import User
 from portal.security import insecure_transport
+from portal.domain.validation import ValidationFailed
 from portal.services import sessions
+from portal.services import users as user_service
 
 bp = Blueprint("auth", __name__)
 
@@ -132,3 +134,56 @@ def logout_everywhere():
     logout_user()
     flash("You are signed out everywhere.", "info")
     return redirect(url_for("auth.login"))
+
+
+def _field_errors(form, failed):
+    for name, message in failed.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [message]
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token):
+    """A one-time link from an admin: set a password, then sign in with it."""
+    user = user_service.user_for_link(token)
+    if user is None:
+        return render_template("auth/set_password.html", form=None, user=None), 404
+    form = NewPasswordForm()
+    if request.method == "POST":
+        try:
+            user_service.set_password_with_link(token, form.password.data, form.confirm.data)
+        except ValidationFailed as failed:
+            db.session.rollback()
+            _field_errors(form, failed)
+            return render_template("auth/set_password.html", form=form, user=user), 422
+        email = user.email
+        db.session.commit()
+        if current_user.is_authenticated:  # someone else was signed in in this browser
+            sessions.end(session.pop(SESSION_KEY, None))
+            db.session.commit()
+            logout_user()
+        flash(f"Your password is set. Sign in as {email}.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change your own password; your other sessions end, this one goes on."""
+    form = ChangePasswordForm()
+    if request.method == "POST":
+        user = db.session.get(User, current_user.id, with_for_update=True)
+        try:
+            user_service.change_own_password(user, form.current.data, form.password.data, form.confirm.data)
+        except ValidationFailed as failed:
+            db.session.rollback()
+            _field_errors(form, failed)
+            return render_template("auth/password.html", form=form), 422
+        db.session.flush()  # every session of the user ends here (a new password)
+        session[SESSION_KEY] = sessions.start(user.id)
+        db.session.commit()
+        flash("Your password is changed. You are signed out on every other browser.", "success")
+        return redirect(url_for("customers.overview"))
+    return render_template("auth/password.html", form=form)

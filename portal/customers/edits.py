@@ -65,7 +65,7 @@ class SectionEntry(Entry):
 
     def setup_form(self, form, subject):
         if isinstance(form, forms.GeneralForm):
-            form.set_legal_entities(legal_entities())
+            form.set_legal_entities(legal_entities(offered_to=True, keep=subject.customer.legal_entity_id))
         if subject.name == "properties":
             form.keep_retired_options()
         return form

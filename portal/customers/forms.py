@@ -28,6 +28,15 @@ def _with_blank(choices, blank="Choose…"):
     return options([("", blank), *choices])
 
 
+def country_choices():
+    """Countries by name, from the catalogue every country field uses."""
+    return _with_blank(COUNTRIES)
+
+
+def currency_choices():
+    return _with_blank([(c, f"{c} · {n}") for c, n in CURRENCIES])
+
+
 class NewCustomerForm(FlaskForm):
     """The New customer modal (SPEC §8); `new_customer_form` adds the required properties."""
 
@@ -36,9 +45,9 @@ class NewCustomerForm(FlaskForm):
     contact_first_name = StringField("First name")
     contact_last_name = StringField("Last name")
     contact_email = EmailField("Primary contact email", [RequiredMark()])
-    country = Select("Country", [RequiredMark()], choices=_with_blank(COUNTRIES))
+    country = Select("Country", [RequiredMark()], choices=country_choices())
     currency = Select("Billing currency", [RequiredMark()],
-                      choices=_with_blank([(c, f"{c} · {n}") for c, n in CURRENCIES]))
+                      choices=currency_choices())
     line1 = StringField("Address line 1")
     line2 = StringField("Address line 2")
     city = StringField("City")
@@ -99,8 +108,8 @@ class GeneralForm(InlineForm):
     """Overview → general data."""
 
     name = StringField("Name")
-    country = Select("Country", choices=_with_blank(COUNTRIES))
-    currency = Select("Billing currency", choices=_with_blank([(c, f"{c} · {n}") for c, n in CURRENCIES]))
+    country = Select("Country", choices=country_choices())
+    currency = Select("Billing currency", choices=currency_choices())
     legal_entity = Select("Legal entity", choices=[])
     FIELD_FOR_ERROR = {"name": "name", "country": "country", "currency": "currency", "legalEntityId": "legal_entity",
                        "vatId": "country"}
@@ -169,7 +178,7 @@ class AddressForm(InlineForm):
     postal_code = StringField("Postal code")
     city = StringField("City")
     state = StringField("State / region")
-    country = Select("Country", [RequiredMark()], choices=_with_blank(COUNTRIES))
+    country = Select("Country", [RequiredMark()], choices=country_choices())
     FIELD_FOR_ERROR = {"type": "type", "name": "name", "line1": "line1", "line2": "line2", "postalCode": "postal_code",
                        "city": "city", "state": "state", "country": "country"}
 

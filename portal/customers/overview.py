@@ -176,7 +176,7 @@ def export_csv():
 def new():
     """New customer: a modal over the overview with htmx, a page of its own without."""
     form = new_customer_form(property_service.required_definitions(current_org_id()))()
-    form.set_legal_entities(legal_entities())
+    form.set_legal_entities(legal_entities(offered_to=True))
     block = "modal" if request.method == "GET" else "new_customer_form"
     if form.validate_on_submit():
         def create():

@@ -1,16 +1,14 @@
 """What the customer detail page shows: its tabs, and the context each tab needs (no routes here)."""
-import sqlalchemy as sa
 from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal.auth import current_org_id
 from portal.domain.validation import whole_number
-from portal.extensions import db
-from portal.models import LegalEntity
 from portal.services import activity
 from portal.services import contacts as contact_service
 from portal.services import customers as customer_service
 from portal.services import dunning
+from portal.services import legal_entities as legal_entity_service
 from portal.services import properties as property_service
 from portal.services import settings_store as store
 from portal.web.settings_rows import attention_items, business_information, customer_rows
@@ -32,10 +30,13 @@ def load_customer(customer_id, for_update=False):
     return customer_service.load_customer(current_org_id(), customer_id, for_update=for_update)
 
 
-def legal_entities():
-    """The organization's legal entities, by name."""
-    return db.session.scalars(sa.select(LegalEntity).where(LegalEntity.organization_id == current_org_id())
-                              .order_by(LegalEntity.name)).all()
+def legal_entities(offered_to=False, keep=None):
+    """The organization's legal entities, active ones first by name; `offered_to`: those a customer may be given
+    (active ones, and `keep`, the one it has)."""
+    entities = legal_entity_service.organization_entities(current_org_id())
+    if offered_to:
+        entities = [e for e in entities if e.archived_at is None or (keep is not None and e.id == keep)]
+    return entities
 
 
 def can_edit(customer):

@@ -93,6 +93,23 @@ def no_control_characters(value, multiline=False):
     return value
 
 
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+
+
+def password(value):
+    """A new password: 10 to 128 characters, kept exactly as typed (spaces count), in valid Unicode."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(required_message("Password"))
+    if len(value) < PASSWORD_MIN:
+        raise ValueError(f"Use at least {PASSWORD_MIN} characters.")
+    if len(value) > PASSWORD_MAX:
+        raise ValueError(f"At most {PASSWORD_MAX} characters.")
+    if any(0xd800 <= ord(ch) <= 0xdfff or ord(ch) == 0 for ch in value):
+        raise ValueError("Contains a character that is not valid Unicode.")
+    return value
+
+
 def search_text(value, max_length):
     """What a search box or filter typed, as text the database can compare: control characters and lone
     surrogates become spaces (a search is lenient, not an error), trimmed and cut to max_length."""

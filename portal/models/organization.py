@@ -23,6 +23,8 @@ class Organization(db.Model):
 class User(UserMixin, db.Model):
     """A person who signs in; their role decides what they may change."""
 
+    __table_args__ = (db.Index("uq_user_password_link_hash", "password_link_hash", unique=True),)
+
     id = db.Column(db.Integer, primary_key=True)
     organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
     email = db.Column(db.String(254), nullable=False, unique=True)
@@ -32,6 +34,9 @@ class User(UserMixin, db.Model):
     timezone = db.Column(db.String(64), nullable=False, default="Europe/Berlin")
     is_active_user = db.Column(db.Boolean, nullable=False, default=True)
     created_at = created_at_column()
+    # A one-time set-password link (a new user's, or a reset's): only its SHA-256 is kept, until used or expired.
+    password_link_hash = db.Column(db.String(64))
+    password_link_expires_at = db.Column(db.DateTime)
 
     organization = db.relationship(Organization, lazy="joined")
 
@@ -96,6 +101,8 @@ class LegalEntity(db.Model):
     name = db.Column(db.String(200), nullable=False)
     country = db.Column(db.String(2), nullable=False)
     currency = db.Column(db.String(3), nullable=False)
+    # Archived: customers that use it keep it, new customers are not offered it.
+    archived_at = db.Column(db.DateTime)
 
 
 class EmailTemplate(db.Model):

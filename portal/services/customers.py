@@ -64,14 +64,22 @@ def check_debtor_ident_free(organization_id, debtor_ident):
     return debtor_ident
 
 
-def legal_entity(organization_id, value):
-    """The id of one of the organization's legal entities, or None."""
+ARCHIVED_LEGAL_ENTITY = "This legal entity is archived; choose an active one."
+
+
+def legal_entity(organization_id, value, current_id=None):
+    """The id of one of the organization's legal entities, or None; an archived one only if the customer has it
+    already (`current_id`)."""
     if value in (None, ""):
         return None
     entity_id = rules.whole_number(value if isinstance(value, int) else str(value))
-    if entity_id is None or not db.session.scalar(sa.select(LegalEntity.id).where(
-            LegalEntity.id == entity_id, LegalEntity.organization_id == organization_id)):
+    row = db.session.execute(sa.select(LegalEntity.id, LegalEntity.archived_at).where(
+        LegalEntity.id == entity_id, LegalEntity.organization_id == organization_id)).first() \
+        if entity_id is not None else None
+    if row is None:
         raise ValueError("Choose one of your legal entities.")
+    if row.archived_at is not None and entity_id != current_id:
+        raise ValueError(ARCHIVED_LEGAL_ENTITY)
     return entity_id
 
 
@@ -185,6 +193,9 @@ def update_customer(customer, changes):
         if name == "aliases":
             cleaned[name] = errors.check(name, _aliases_rule, customer.organization_id, value, current,
                                           customer.id)
+        elif name == "legalEntityId":  # the one it has stays allowed after it was archived
+            cleaned[name] = errors.check(name, legal_entity, customer.organization_id, value,
+                                          customer.legal_entity_id)
         else:
             cleaned[name] = errors.check(name, CUSTOMER_FIELD_RULES[name], customer.organization_id, value,
                                           current)

@@ -10,7 +10,7 @@ from werkzeug.routing import AnyConverter
 from portal import create_app
 from portal.domain.settings_fields import INHERITABLE_FIELDS
 from portal.extensions import db
-from portal.models import AuditEvent, DocumentTemplate, EmailTemplate
+from portal.models import AuditEvent, DocumentTemplate, EmailTemplate, LegalEntity
 from portal.services import (
     addresses,
     contacts,
@@ -20,6 +20,7 @@ from portal.services import (
     settings_store,
     tokens,
 )
+from portal.services import users as user_service
 from portal.services.demo import ensure_reference_data
 
 # Markup that would run, load or swap something if it reached the page unescaped.
@@ -66,12 +67,16 @@ class Site:
         self.org = make.org("acme", name=f"Acme {SCRIPT}")
         ensure_reference_data(self.org, [(f"Acme {IMG} GmbH", "DE", "EUR")])
         self.users = {role: make.user(self.org, role) for role in ("viewer", "manager", "admin")}
+        # a user whose set-password link is open (the anonymous set-password page needs a live one)
+        self.member, self.link = user_service.add_user(self.org.id, "member@acme.example", f"Member {SCRIPT}"[:200],
+                                                       "viewer")
         self.customer = self._hostile_customer(self.org)
         self.archived = make.customer(self.org, name=f"Archived {HTMX}")
         self.archived.status = "archived"
         self.rival = make.org("rival")
         ensure_reference_data(self.rival, [("Rival Ltd", "GB", "GBP")])
         self.rival_admin = make.user(self.rival, "admin")
+        self.rival_member, _link = user_service.add_user(self.rival.id, "member@rival.example", "Rival member", "viewer")
         self.rival_customer = self._hostile_customer(self.rival)
         db.session.commit()
 
@@ -118,7 +123,10 @@ class Site:
             "customer_id": customer.id, "address_id": shipping.id, "contact_id": next(c.id for c in customer.contacts if not c.is_primary),
             "method_id": customer.payment_methods[0].id, "rule_id": rule.id, "definition_id": definition.id,
             "email_template_id": email, "document_template_id": document, "token_id": token.id,
-            "event_id": event,
+            "event_id": event, "user_id": (self.member if organization.id == self.org.id else self.rival_member).id,
+            "entity_id": db.session.scalar(sa.select(LegalEntity.id).where(
+                LegalEntity.organization_id == organization.id).order_by(LegalEntity.id)),
+            "token": self.link,
         }
 
 
@@ -154,7 +162,7 @@ def concrete_urls(app, rule, ids, one_each=False):
                             + ["autoCollect", "trackedItemDisplay"]])
         elif argument in STRING_SAMPLES:
             choices.append([(argument, item) for item in STRING_SAMPLES[argument]])
-        elif argument.endswith("_id"):
+        elif argument.endswith("_id") or argument == "token":
             choices.append([(argument, None)])
         else:
             pytest.fail(f"No sample for <{argument}> of {rule.rule}: add one to tests/security/conftest.py")

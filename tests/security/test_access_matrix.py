@@ -11,12 +11,12 @@ from tests.security.conftest import (
     snapshot,
 )
 
-ANONYMOUS_PAGES = {"auth.login", "auth.index"}
+ANONYMOUS_PAGES = {"auth.login", "auth.index", "auth.set_password"}
 # The lowest role that may use a route by method; routes not named here: GET viewer, POST manager.
 ADMIN_ENDPOINT_PREFIX = "admin."
 READ_FOR_EVERYONE = {"admin.api_help"}
 EDITOR_PAGES = {"customers.new", "customers.archive"}
-SELF_SERVICE_POSTS = {"auth.logout", "auth.logout_everywhere", "auth.login"}
+SELF_SERVICE_POSTS = {"auth.logout", "auth.logout_everywhere", "auth.login", "auth.change_password"}
 
 
 def lowest_role(endpoint, method):
