@@ -24,6 +24,7 @@ def create_app(config_name=None, **overrides):
     config_name = config_name or os.environ.get("PORTAL_ENV") or ("development" if app.debug else "production")
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
+    app.config["PORTAL_CONFIG_NAME"] = config_name  # a background job's process starts the app the same way
     if not app.config.get("SECRET_KEY"):
         # The CLI signs nothing and runs without it; serving refuses (wsgi.py) or explains (below).
         app.before_request(_no_secret_key)

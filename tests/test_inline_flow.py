@@ -17,6 +17,7 @@ from portal.services import (
     contacts,
     customers,
     dunning,
+    legal_entities,
     properties,
     settings_store,
 )
@@ -60,6 +61,7 @@ class World:
         self.email = db.session.scalars(sa.select(EmailTemplate).order_by(EmailTemplate.id)).first()
         self.document = db.session.scalars(sa.select(DocumentTemplate).order_by(DocumentTemplate.id)).first()
         self.definition = next(d for d in properties.definitions(self.org.id) if d.key == "tier")
+        self.entity = legal_entities.organization_entities(self.org.id)[0]
 
     def fresh(self, record):
         db.session.expire_all()
@@ -169,6 +171,13 @@ CASES = [
          ("definition-{definition}-key", "Not A Key", "Lower-case letters"),
          other_field="definition-{definition}-key", other_value="tier_2",
          other_stored=lambda w: w.fresh(w.definition).key),
+    Case("admin.legal_entity", "admin", lambda w: f"/organization/legal-entities/{w.entity.id}/edit",
+         "entity-{entity}-name", "Mine GmbH",
+         lambda w: legal_entities.update(w.entity, {"name": "Theirs GmbH", "country": "DE", "currency": "EUR"}),
+         "Theirs GmbH", lambda w: w.fresh(w.entity).name,
+         ("entity-{entity}-country", "", "Country is required."),
+         other_field="entity-{entity}-currency", other_value="CHF",
+         other_stored=lambda w: w.fresh(w.entity).currency),
 ]
 
 
@@ -187,7 +196,7 @@ def world(make):
 def names(world, case):
     """The case's field names with the records' ids filled in."""
     ids = {"rule": world.rule.id, "email": world.email.id, "document": world.document.id,
-           "definition": world.definition.id}
+           "definition": world.definition.id, "entity": world.entity.id}
     return case.field.format(**ids), case.other_field.format(**ids), case.invalid[0].format(**ids)
 
 
@@ -331,6 +340,10 @@ NEW_CASES = [
     NewCase("admin.definition", "admin", lambda w: "/organization/properties/new",
             {"new-key": "region", "new-label": "Region"}, ("new-key", "Region!", "Lower-case letters"),
             lambda w: len(properties.definitions(w.org.id))),
+    NewCase("admin.legal_entity", "admin", lambda w: "/organization/legal-entities/new",
+            {"new-name": "Acme Ltd", "new-country": "GB", "new-currency": "GBP"},
+            ("new-currency", "", "Currency is required."),
+            lambda w: len(legal_entities.organization_entities(w.org.id))),
 ]
 
 

@@ -11,6 +11,7 @@ from portal.models.customer import (
     PaymentMethod,
     PropertyValue,
 )
+from portal.models.imports import CustomerImport, CustomerImportFile, CustomerImportRow, ImportMapping
 from portal.models.organization import (
     ApiToken,
     DocumentTemplate,
@@ -25,7 +26,8 @@ from portal.models.organization import (
 )
 
 __all__ = [
-    "Address", "ApiToken", "AuditEvent", "Contact", "Customer", "CustomerAlias", "CustomerSearchTerm", "CustomerTally",
+    "Address", "ApiToken", "AuditEvent", "Contact", "Customer", "CustomerAlias", "CustomerImport",
+    "CustomerImportFile", "CustomerImportRow", "ImportMapping", "CustomerSearchTerm", "CustomerTally",
     "CustomerSettings", "DocumentTemplate", "EmailTemplate", "IdempotencyRecord", "LegalEntity",
     "Organization", "OrganizationSettings", "OverdueRule", "PaymentMethod", "PropertyDefinition",
     "PropertyValue", "User", "UserSession",

@@ -8,6 +8,7 @@ class AuditEvent(db.Model):
 
     __table_args__ = (
         db.Index("ix_audit_event_customer", "organization_id", "customer_id", "id"),
+        db.Index("ix_audit_event_import", "import_id"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -24,6 +25,8 @@ class AuditEvent(db.Model):
     created_at = created_at_column()
     # Set on the event of a revert: the event whose change it undid (its `reason` says so in words).
     reverts_event_id = db.Column(db.ForeignKey("audit_event.id", ondelete="SET NULL"))
+    # Set on the events of a CSV import: the import (customer_import.id) that made the change.
+    import_id = db.Column(db.Integer)
 
 
 class IdempotencyRecord(db.Model):

@@ -23,8 +23,23 @@ class Actor:
 CLI_ACTOR = Actor("cli", None, "command line")
 
 
+_acting = ContextVar("audit_acting", default=None)
+
+
+@contextmanager
+def acting(actor):
+    """Every event recorded inside names `actor` (a background job acts for the user who started it)."""
+    token = _acting.set(actor)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
 def current_actor():
     """The actor of the current request: its API token or its signed-in user; else the command line."""
+    if _acting.get() is not None:
+        return _acting.get()
     if not has_request_context():
         return CLI_ACTOR
     if getattr(g, "api_actor", None):
@@ -50,6 +65,17 @@ class Reverting:
 
 
 _reverting = ContextVar("audit_reverting", default=None)
+_importing = ContextVar("audit_importing", default=None)
+
+
+@contextmanager
+def importing(import_id):
+    """Every event recorded inside carries the import's id, which finds all the changes of one import."""
+    token = _importing.set(import_id)
+    try:
+        yield
+    finally:
+        _importing.reset(token)
 
 
 @contextmanager
@@ -85,16 +111,30 @@ def diff(before, after):
     }
 
 
-def record(organization_id, entity, entity_id, action, changes, customer_id=None, actor=None, reason=None):
-    """Add an audit event to the session; it commits with the change it describes."""
+def _event(organization_id, entity, entity_id, action, changes, customer_id=None, actor=None, reason=None):
+    """An audit event's column values: the current actor, reason, revert and import unless given."""
     actor = actor or current_actor()
     revert = _reverting.get()
     if reason is None:
         reason = revert.reason if revert else current_reason()
-    event = AuditEvent(
+    return dict(
         organization_id=organization_id, customer_id=customer_id, entity=entity, entity_id=str(entity_id),
         action=action, actor_type=actor.type, actor_id=actor.id, actor_name=actor.name,
         reason=reason, changes=jsonable(changes), reverts_event_id=revert.event_id if revert else None,
+        import_id=_importing.get(),
     )
+
+
+def record(organization_id, entity, entity_id, action, changes, customer_id=None, actor=None, reason=None):
+    """Add an audit event to the session; it commits with the change it describes."""
+    event = AuditEvent(**_event(organization_id, entity, entity_id, action, changes, customer_id, actor, reason))
     db.session.add(event)
     return event
+
+
+def record_many(events):
+    """Insert many audit events at once (each a dict of `record`'s arguments), in the caller's transaction."""
+    import sqlalchemy as sa
+
+    if events:
+        db.session.execute(sa.insert(AuditEvent), [_event(**event) for event in events])

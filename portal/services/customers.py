@@ -11,6 +11,7 @@ from portal.models import (
     Contact,
     Customer,
     CustomerAlias,
+    CustomerSearchTerm,
     CustomerSettings,
     LegalEntity,
     Organization,
@@ -18,7 +19,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.models.customer import CUSTOMER_TYPES, STATUSES
 from portal.services import audit
-from portal.services.customer_search import index_search_terms
+from portal.services.customer_search import customer_terms, index_search_terms
 
 ALIAS_MAX = 128
 DEBTOR_IDENT_MAX = 64
@@ -178,8 +179,9 @@ def touch(customer):
     customer.updated_at = utcnow()
 
 
-def update_customer(customer, changes):
-    """Apply changed customer fields (API names) by the shared rules; audit; return the name diff."""
+def clean_customer_changes(customer, changes):
+    """Check changed customer fields (API names) by the shared rules; return them cleaned or raise
+    ValidationFailed. Nothing is written."""
     errors = Errors()
     unknown = set(changes) - set(CUSTOMER_FIELD_RULES)
     for name in sorted(unknown):
@@ -202,7 +204,11 @@ def update_customer(customer, changes):
     if "country" in changes and "vatId" not in changes and customer.vat_id:
         errors.check("vatId", _vat_rule, customer.organization_id, customer.vat_id, current)
     errors.raise_if_any()
+    return cleaned
 
+
+def apply_customer_changes(customer, cleaned):
+    """Write checked changes (what clean_customer_changes returned); audit; return the name diff."""
     before = customer_summary(customer)
     for name, value in cleaned.items():
         if name == "aliases":
@@ -221,6 +227,11 @@ def update_customer(customer, changes):
         action = {"archived": "archive", "active": "restore"}.get(changed.get("status", [None, None])[1], "update")
         audit.record(customer.organization_id, "customer", customer.id, action, changed, customer_id=customer.id)
     return changed
+
+
+def update_customer(customer, changes):
+    """Apply changed customer fields (API names) by the shared rules; audit; return the name diff."""
+    return apply_customer_changes(customer, clean_customer_changes(customer, changes))
 
 
 # --- creation ---------------------------------------------------------------------------------------
@@ -245,40 +256,87 @@ def generated_debtor_ident(sequence):
 
 def create_customer(organization_id, data):
     """Create a customer with Invoice address 1, the primary contact, its settings row and an audit event."""
-    cleaned = clean_new_customer(organization_id, data)
-    sequence = next_account_sequence(organization_id)
-    debtor_ident = cleaned["debtorIdent"]
-    while not debtor_ident:
-        candidate = generated_debtor_ident(sequence)
-        exists = db.session.scalar(sa.select(Customer.id).where(
-            Customer.organization_id == organization_id, Customer.debtor_ident == candidate))
-        debtor_ident = None if exists else candidate
-        sequence = sequence if debtor_ident else next_account_sequence(organization_id)
-    customer = Customer(
-        organization_id=organization_id, debtor_ident=debtor_ident, account_number=account_number_for(sequence),
-        name=cleaned["name"], customer_type=cleaned["customerType"], language=cleaned["language"],
-        country=cleaned["country"], currency=cleaned["currency"], legal_entity_id=cleaned["legalEntityId"],
-        vat_id=cleaned["vatId"], tax_country=cleaned["taxCountry"], tax_id=cleaned["taxId"],
-        tax_rate=cleaned["taxRate"], contractor_references=cleaned["contractorReferences"], status="active",
-    )
-    address = cleaned["invoiceAddress"]
-    customer.addresses.append(Address(
-        type="invoice", is_main=True, line1=address["line1"] or "", line2=address["line2"] or "",
-        city=address["city"] or "", state=address["state"] or "", postal_code=address["postalCode"] or "",
-        country=address["country"]))
-    contact = cleaned["primaryContact"]
-    customer.contacts.append(Contact(
-        first_name=contact["firstName"] or "", last_name=contact["lastName"] or "", email=contact["email"],
-        email_preferences=["billing", "updates", "legal"], is_primary=True))
-    customer.aliases = [CustomerAlias(organization_id=organization_id, alias=a) for a in cleaned["aliases"]]
-    customer.settings = CustomerSettings()
-    db.session.add(customer)
-    db.session.flush()
-    index_search_terms(customer)
-    audit.record(organization_id, "customer", customer.id, "create",
-                 {k: [None, v] for k, v in customer_summary(customer).items() if v not in (None, "", [])},
-                 customer_id=customer.id)
-    return customer
+    [customer_id] = create_customers(organization_id, [clean_new_customer(organization_id, data)])
+    return db.session.get(Customer, customer_id)
+
+
+def _debtor_idents(organization_id, rows, first_sequence):
+    """(debtor ident, account sequence) per cleaned row: the given ident, or CUST-<sequence>; a generated ident
+    that another customer (or a row) has already gets the next free sequence."""
+    sequences = list(range(first_sequence, first_sequence + len(rows)))
+    idents = [row["debtorIdent"] or generated_debtor_ident(seq) for row, seq in zip(rows, sequences)]
+    given = {row["debtorIdent"] for row in rows if row["debtorIdent"]}
+    while True:
+        generated = {ident for ident, row in zip(idents, rows) if not row["debtorIdent"]}
+        taken = set(db.session.scalars(sa.select(Customer.debtor_ident).where(
+            Customer.organization_id == organization_id, Customer.debtor_ident.in_(generated)))) if generated \
+            else set()
+        clashes = [i for i, (ident, row) in enumerate(zip(idents, rows))
+                   if not row["debtorIdent"] and (ident in taken or ident in given)]
+        if not clashes:
+            return list(zip(idents, sequences))
+        more = next_account_sequence(organization_id, len(clashes))
+        for offset, index in enumerate(clashes):
+            sequences[index] = more + offset
+            idents[index] = generated_debtor_ident(more + offset)
+
+
+def create_customers(organization_id, rows):
+    """Create customers from cleaned input (what clean_new_customer returns) in a few statements whatever their
+    number: each with Invoice address 1, its primary contact, aliases, settings row, search terms and a "create"
+    audit event. Returns their ids in the order of `rows`."""
+    if not rows:
+        return []
+    numbered = _debtor_idents(organization_id, rows, next_account_sequence(organization_id, len(rows)))
+    customers = []
+    for row, (debtor_ident, sequence) in zip(rows, numbered):
+        customer = Customer(
+            organization_id=organization_id, debtor_ident=debtor_ident, account_number=account_number_for(sequence),
+            name=row["name"], customer_type=row["customerType"], language=row["language"], country=row["country"],
+            currency=row["currency"], legal_entity_id=row["legalEntityId"], vat_id=row["vatId"],
+            tax_country=row["taxCountry"], tax_id=row["taxId"], tax_rate=row["taxRate"],
+            contractor_references=row["contractorReferences"], status="active")
+        address = row["invoiceAddress"]
+        # transient objects (never added to the session): what the search terms and the audit summary read
+        customer.addresses = [Address(
+            type="invoice", is_main=True, line1=address["line1"] or "", line2=address["line2"] or "",
+            city=address["city"] or "", state=address["state"] or "", postal_code=address["postalCode"] or "",
+            country=address["country"])]
+        contact = row["primaryContact"]
+        customer.contacts = [Contact(first_name=contact["firstName"] or "", last_name=contact["lastName"] or "",
+                                     email=contact["email"], email_preferences=["billing", "updates", "legal"],
+                                     is_primary=True)]
+        customer.aliases = [CustomerAlias(organization_id=organization_id, alias=a) for a in row["aliases"]]
+        customers.append(customer)
+    columns = ("organization_id", "debtor_ident", "account_number", "name", "customer_type", "language", "country",
+               "currency", "legal_entity_id", "vat_id", "tax_country", "tax_id", "tax_rate", "contractor_references",
+               "status")
+    ids = db.session.scalars(sa.insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
+                             [{c: getattr(customer, c) for c in columns} for customer in customers]).all()
+    for customer_id, customer in zip(ids, customers):
+        customer.id = customer_id
+
+    def part_rows(parts, columns):
+        return [{"customer_id": customer.id, **{c: getattr(part, c) for c in columns}}
+                for customer in customers for part in parts(customer)]
+
+    db.session.execute(sa.insert(Address), part_rows(lambda c: c.addresses, (
+        "type", "is_main", "line1", "line2", "city", "state", "postal_code", "country")))
+    db.session.execute(sa.insert(Contact), part_rows(lambda c: c.contacts, (
+        "first_name", "last_name", "email", "email_preferences", "is_primary")))
+    aliases = part_rows(lambda c: c.aliases, ("organization_id", "alias"))
+    if aliases:
+        db.session.execute(sa.insert(CustomerAlias), aliases)
+    db.session.execute(sa.insert(CustomerSettings), [{"customer_id": customer.id} for customer in customers])
+    terms = [{"organization_id": organization_id, "term": term, "customer_id": customer.id}
+             for customer in customers for term in customer_terms(customer)]
+    if terms:
+        db.session.execute(sa.insert(CustomerSearchTerm), terms)
+    audit.record_many([
+        dict(organization_id=organization_id, entity="customer", entity_id=customer.id, action="create",
+             changes={k: [None, v] for k, v in customer_summary(customer).items() if v not in (None, "", [])},
+             customer_id=customer.id) for customer in customers])
+    return ids
 
 
 def customer_summary(customer):
