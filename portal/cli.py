@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-org, create-user, create-api-token."""
+"""Flask commands: seed-demo, create-org, create-user, create-api-token, import-customers."""
 import re
 
 import click
@@ -111,3 +111,59 @@ def init_app(app):
             raise click.UsageError(f"--name: {failed.errors['name']}") from None
         db.session.commit()
         click.echo(secret)
+
+    @app.cli.command("import-customers")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--org", "slug", required=True)
+    @click.option("--dry-run", is_flag=True, default=False, help="Preview only: print what would change.")
+    def import_customers_command(file, slug, dry_run):
+        """Import customers from a CSV file (the export's columns): print the preview and every row error; without
+        --dry-run apply all valid rows in one transaction, or nothing."""
+        import os
+
+        from portal.domain.validation import ValidationFailed
+        from portal.models import CustomerImport, CustomerImportRow
+        from portal.services import imports
+        from portal.services.audit import CLI_ACTOR
+
+        organization = _organization(slug)
+        with open(file, "rb") as handle:
+            data = handle.read(imports.csvfile.MAX_BYTES + 1)
+        try:
+            job = imports.start(organization.id, CLI_ACTOR, os.path.basename(file), data)
+            imports.set_mapping(job, job.mapping)
+        except (imports.FileProblem, ValidationFailed) as problem:
+            db.session.rollback()
+            message = problem.errors["mapping"] if isinstance(problem, ValidationFailed) else str(problem)
+            raise click.ClickException(f"{file}: {message}") from None
+        left_out = [h for h, field in zip(job.headers, job.mapping) if h and not field]
+        imports.begin_preview(job)
+        db.session.commit()
+        job_id = job.id
+        imports.run_preview(job_id)
+        job = db.session.get(CustomerImport, job_id)
+        click.echo(f"Import #{job.id} of {file}: {job.total_rows:,} rows, read as {job.encoding}, columns separated "
+                   f"by {imports.csvfile.DELIMITERS[job.delimiter]}.")
+        if left_out:
+            click.echo("Columns left out: " + ", ".join(left_out) + ".")
+        click.echo(f"{job.creates:,} new, {job.updates:,} updated, {job.unchanged:,} unchanged, "
+                   f"{job.errors:,} with errors.")
+        for row in db.session.scalars(sa.select(CustomerImportRow).where(
+                CustomerImportRow.import_id == job.id, CustomerImportRow.action == "error")
+                .order_by(CustomerImportRow.row_number)):
+            for problem in row.problems:
+                click.echo(f"  line {row.row_number}, {problem['column'] or 'row'}: {problem['message']}")
+        if dry_run or not job.valid_rows:
+            imports.discard(job)
+            db.session.commit()
+            click.echo("Dry run: nothing was applied." if dry_run else "Nothing to apply.")
+            return
+        imports.begin_apply(job)
+        db.session.commit()
+        imports.run(job_id)
+        job = db.session.get(CustomerImport, job_id)
+        if job.status != "applied":
+            raise click.ClickException(job.message)
+        click.echo(f"Applied: {job.creates:,} added, {job.updates:,} updated"
+                   + (f"; {job.errors:,} rows with errors left out." if job.errors else ".")
+                   + f" The audit events carry import #{job.id}.")

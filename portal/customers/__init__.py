@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-from portal.customers import activity, bulk, detail, edits, overview, settings_tab  # noqa: E402,F401  (routes attach to bp)
+from portal.customers import activity, bulk, detail, edits, imports, overview, settings_tab  # noqa: E402,F401  (routes attach to bp)

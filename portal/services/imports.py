@@ -44,6 +44,7 @@ MAX_ATTEMPTS = 3  # a job whose runner stopped this often fails (nothing applied
 HEARTBEAT_SECONDS = 2
 STALE_AFTER = timedelta(minutes=10)  # a runner on another host is taken for dead after this long without a beat
 RUNNING = ("previewing", "applying")
+TOO_LARGE = "The file is larger than 10 MB, the most one import takes. Split it into smaller files."
 REQUIRED_FOR_MATCHING = "Map a column to Debtor ID (to update customers) or to Name (to add them)."
 
 
@@ -58,8 +59,7 @@ def start(organization_id, actor, filename, data):
     """A new import of the uploaded bytes, its columns mapped as suggested; FileProblem when the file cannot be read
     (too large, not text, no header, a broken quote)."""
     if len(data) > csvfile.MAX_BYTES:
-        raise FileProblem(f"The file has {len(data) / 1024 / 1024:.1f} MB; at most 10 MB can be imported at once. "
-                          "Split it into smaller files.")
+        raise FileProblem(TOO_LARGE)
     text, encoding = csvfile.decode(data)
     delimiter, header, rows = csvfile.read(text)
     if not rows:
@@ -112,7 +112,8 @@ def begin_preview(job):
     job.finished_at = None
 
 
-def _file_rows(job):
+def file_rows(job):
+    """The file's rows as (line, cells)."""
     data = db.session.get(CustomerImportFile, job.id).content
     return csvfile.read(csvfile.decode(data)[0])[2]
 
@@ -161,7 +162,7 @@ def preview_row(context, line, cells):
     """What one row of the file would do, as a CustomerImportRow (not yet added)."""
     job = context.job
     problems, texts = [], {}
-    if len(cells) != len(job.headers):
+    if len(cells) > len(job.headers):  # fewer is fine: some programs leave out empty cells at the end
         problems.append({"column": None, "message": f"This row has {len(cells)} cells and the header "
                                                     f"{len(job.headers)}: check its delimiters and quotes."})
     for index, field in enumerate(job.mapping):
@@ -236,7 +237,7 @@ def _preview_update(row, customer, values):
 def run_preview(job_id):
     """Preview the job's rows from where it stopped, a chunk per transaction; then it is ready to apply."""
     job = db.session.get(CustomerImport, job_id)
-    rows = _file_rows(job)
+    rows = file_rows(job)
     context = _Context(job)
     done = job.processed_rows
     for start_at in range(done, len(rows), CHUNK):
