@@ -71,6 +71,7 @@ class Site:
         self.member, self.link = user_service.add_user(self.org.id, "member@acme.example", f"Member {SCRIPT}"[:200],
                                                        "viewer")
         self.customer = self._hostile_customer(self.org)
+        self.imports = {self.org.id: self._import(self.org)}
         self.archived = make.customer(self.org, name=f"Archived {HTMX}")
         self.archived.status = "archived"
         self.rival = make.org("rival")
@@ -78,7 +79,28 @@ class Site:
         self.rival_admin = make.user(self.rival, "admin")
         self.rival_member, _link = user_service.add_user(self.rival.id, "member@rival.example", "Rival member", "viewer")
         self.rival_customer = self._hostile_customer(self.rival)
+        self.imports[self.rival.id] = self._import(self.rival)
         db.session.commit()
+
+    def _import(self, organization):
+        """A previewed CSV import with hostile text in its file name, headers and cells."""
+        from portal.services import imports
+        from portal.services.audit import CLI_ACTOR
+
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([["Debtor ID", "Name", "Country", "Billing currency", "Primary contact email", SHORT],
+                                      ["H-1", HOSTILE, "DE", "EUR", "h@example.com", "x"],
+                                      ["H-2", SCRIPT, "ZZ", "EUR", "bad", "y"]])
+        data = buffer.getvalue().encode()
+        job = imports.start(organization.id, CLI_ACTOR, f"{SCRIPT}.csv", data)
+        imports.set_mapping(job, job.mapping)
+        imports.begin_preview(job)
+        db.session.commit()
+        imports.run_preview(job.id)
+        return job.id
 
     def _hostile_customer(self, organization):
         make = self.make
@@ -126,7 +148,7 @@ class Site:
             "event_id": event, "user_id": (self.member if organization.id == self.org.id else self.rival_member).id,
             "entity_id": db.session.scalar(sa.select(LegalEntity.id).where(
                 LegalEntity.organization_id == organization.id).order_by(LegalEntity.id)),
-            "token": self.link,
+            "token": self.link, "import_id": self.imports[organization.id],
         }
 
 

@@ -15,7 +15,8 @@ ANONYMOUS_PAGES = {"auth.login", "auth.index", "auth.set_password"}
 # The lowest role that may use a route by method; routes not named here: GET viewer, POST manager.
 ADMIN_ENDPOINT_PREFIX = "admin."
 READ_FOR_EVERYONE = {"admin.api_help"}
-EDITOR_PAGES = {"customers.new", "customers.archive"}
+EDITOR_PAGES = {"customers.new", "customers.archive", "customers.imports", "customers.import_sample",
+                "customers.import_job", "customers.import_progress"}
 SELF_SERVICE_POSTS = {"auth.logout", "auth.logout_everywhere", "auth.login", "auth.change_password"}
 
 
