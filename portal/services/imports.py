@@ -456,6 +456,12 @@ def recover(job):
     return db.session.get(CustomerImport, job.id)
 
 
+def resume_stopped():
+    """At a server's start: every running import whose runner is gone starts again (or fails after MAX_ATTEMPTS)."""
+    for job in db.session.scalars(sa.select(CustomerImport).where(CustomerImport.status.in_(RUNNING))).all():
+        recover(job)
+
+
 def claim_for_runner(job_id):
     """The runner process says it has the job: its host and pid."""
     db.session.execute(sa.update(CustomerImport).where(CustomerImport.id == job_id).values(
