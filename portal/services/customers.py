@@ -139,8 +139,9 @@ CUSTOMER_COLUMNS = {
 NEW_CUSTOMER_DEFAULTS = {"customerType": "B2B", "language": "en"}
 
 
-def clean_new_customer(organization_id, data):
-    """Check a new customer (API name names); return the cleaned values or raise ValidationFailed."""
+def clean_new_customer(organization_id, data, debtor_ident_known_free=False):
+    """Check a new customer (API name names); return the cleaned values or raise ValidationFailed.
+    `debtor_ident_known_free`: the caller has looked the debtor ident up already (an import, a chunk at a time)."""
     errors = Errors()
     data = {**data}
     for name, default in NEW_CUSTOMER_DEFAULTS.items():
@@ -153,7 +154,8 @@ def clean_new_customer(organization_id, data):
     cleaned["contractorReferences"] = cleaned["contractorReferences"] or []
     debtor_ident = errors.check("debtorIdent", rules.identifier, data.get("debtorIdent"), DEBTOR_IDENT_MAX,
                                 "Debtor ident")
-    cleaned["debtorIdent"] = errors.check("debtorIdent", check_debtor_ident_free, organization_id, debtor_ident)
+    cleaned["debtorIdent"] = debtor_ident if debtor_ident_known_free else errors.check(
+        "debtorIdent", check_debtor_ident_free, organization_id, debtor_ident)
 
     contact = data.get("primaryContact") or {}
     if not isinstance(contact, dict):

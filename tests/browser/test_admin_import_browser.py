@@ -60,8 +60,9 @@ def test_an_admin_archives_a_legal_entity_in_place(sign_in, page, admin, make, o
     sign_in(admin, "/organization/legal-entities")
     page.get_by_role("link", name="Edit legal entity Acme Billing GmbH").click()
     settled(page)
-    page.get_by_label("Name").fill("Acme Billing SE")
-    page.get_by_role("button", name="Save").click()
+    editing = page.locator("#entities tr.editing")
+    editing.get_by_label("Name").fill("Acme Billing SE")
+    editing.get_by_role("button", name="Save").click()
     row = page.locator("#entities tbody tr").first
     expect(row).to_contain_text("Acme Billing SE")
     expect(row).to_contain_text("Germany")
@@ -87,7 +88,7 @@ def _spreadsheet_csv():
 def test_a_manager_imports_a_spreadsheet_from_the_overview(sign_in, page, manager):
     sign_in(manager, "/customers")
     page.get_by_role("link", name="Import CSV").click()
-    page.get_by_label("CSV file").set_input_files(
+    page.get_by_label("CSV file", exact=True).set_input_files(
         files=[{"name": "kunden.csv", "mimeType": "text/csv", "buffer": _spreadsheet_csv()}])
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.locator(".import-meta")).to_contain_text("read as Windows-1252 (Latin-1), columns separated by "
@@ -109,7 +110,7 @@ def test_a_large_import_shows_its_progress_and_then_the_preview(sign_in, page, m
     rows = ["Debtor ID,Name,Country,Billing currency,Primary contact email"] + [
         f"P-{i:05d},Progress Customer {i},DE,EUR,p{i}@example.com" for i in range(3_000)]
     sign_in(manager, "/customers/import")
-    page.get_by_label("CSV file").set_input_files(
+    page.get_by_label("CSV file", exact=True).set_input_files(
         files=[{"name": "big.csv", "mimeType": "text/csv", "buffer": ("\r\n".join(rows) + "\r\n").encode()}])
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.locator("#import-progress progress")).to_be_visible()
