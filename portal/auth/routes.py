@@ -174,7 +174,7 @@ def change_password():
     """Change your own password; your other sessions end, this one goes on."""
     form = ChangePasswordForm()
     if request.method == "POST":
-        user = db.session.get(User, current_user.id, with_for_update=True)
+        user = db.session.scalar(sa.select(User).where(User.id == current_user.id).with_for_update(of=User))
         try:
             user_service.change_own_password(user, form.current.data, form.password.data, form.confirm.data)
         except ValidationFailed as failed:
