@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import AuditEvent, Customer, CustomerImport
+from portal.models import AuditEvent, Customer, CustomerImport, CustomerImportRow
 from tests.html_tree import tree
 
 HEADER = ["Debtor ID", "Name", "Customer type", "Country", "Billing currency", "Legal entity",
@@ -266,3 +266,23 @@ def test_the_cli_previews_and_applies(runner, make, org, tmp_path):
     path.write_bytes(b'Name\r\n"open\r\n')
     broken = runner.invoke(args=["import-customers", str(path), "--org", "acme"])
     assert broken.exit_code == 1 and "a quoted cell is not closed" in broken.output
+
+
+def test_a_file_that_names_no_customer_asks_for_a_mapping_and_a_preview_can_be_remapped(manager_auth, org):
+    data = csv_bytes([["DE", "EUR"]], header=["Country", "Billing currency"])
+    page = job_page(manager_auth, upload(manager_auth, data))
+    assert latest_job().status == "mapping"
+    assert text_of(page, "#mapping-error") == ["Map a column to Debtor ID (to update customers) or to Name (to add "
+                                               "them)."]
+    named = csv_bytes([["R-1", "Remap AG", "DE", "EUR", "r@example.com"]],
+                      header=["Debtor ID", "Name", "Country", "Billing currency", "Primary contact email"])
+    job_page(manager_auth, upload(manager_auth, named))
+    job = latest_job()
+    form = manager_auth.get(f"/customers/import/{job.id}?mapping=1").get_data(as_text=True)
+    assert "Which field is in each column?" in form
+    manager_auth.post(f"/customers/import/{job.id}/mapping", {"column-0": "", "column-1": "name", "column-2": "country",
+                                                             "column-3": "currency", "column-4": "primaryEmail"})
+    job = latest_job()
+    assert (job.status, job.creates) == ("ready", 1)
+    assert db.session.scalar(sa.select(CustomerImportRow.values).where(
+        CustomerImportRow.import_id == job.id))["debtorIdent"] is None

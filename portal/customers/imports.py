@@ -105,11 +105,15 @@ def _job_context(job, mapping_problem=None):
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     rows, more = service.preview_rows(job, action, page) if job.status in ("ready", "applied", "failed") \
         else ([], False)
+    mapping = job.status == "mapping" or (request.args.get("mapping") == "1" and job.status in ("ready", "failed"))
+    if mapping and mapping_problem is None and not {"debtorIdent", "name"} & set(job.mapping):
+        mapping_problem = service.REQUIRED_FOR_MATCHING
     return {"job": job, "rows": rows, "more": more, "show": action, "page": page, "choices": _field_choices(),
+            "mapping": mapping,
             "describe": _describer(job.organization_id), "field_label": field_label,
             "delimiters": csvfile.DELIMITERS,
-            "unknown": set(service.unknown_columns(job)) if job.status == "mapping" else set(),
-            "mapping_problem": mapping_problem, "samples": _samples(job) if job.status == "mapping" else []}
+            "unknown": set(service.unknown_columns(job)) if mapping else set(),
+            "mapping_problem": mapping_problem, "samples": _samples(job) if mapping else []}
 
 
 def _describer(organization_id):
