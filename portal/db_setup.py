@@ -1,8 +1,12 @@
 """Database connection settings: SQLite gets WAL, foreign keys, a busy timeout and immediate writes."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import has_request_context, request
 from sqlalchemy import event
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BUSY_TIMEOUT_MS = 20_000
 
 
 def _readable(value):
@@ -32,16 +36,32 @@ def _sqlite_connect(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # A writer waits this long for the lock: an import's apply holds it for about 7 s per 50,000 new customers.
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+_writing = ContextVar("sqlite_immediate", default=False)
+
+
+@contextmanager
+def writing_transactions():
+    """Every transaction begun inside takes SQLite's write lock up front (a background job that reads, then writes:
+    a read that turns into a write cannot wait for the lock, it fails at once if another writer came first)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
 
 
 def _sqlite_begin(connection):
     # A writing request takes the write lock up front: a second writer waits and then reads the
     # first one's result, so version checks (ETag, form version) see the newest row.
     # Signing in only reads (and checks a slow password hash): it must not queue behind writers.
-    immediate = has_request_context() and request.method in WRITE_METHODS and request.endpoint != "auth.login"
+    immediate = _writing.get() or (has_request_context() and request.method in WRITE_METHODS
+                                   and request.endpoint != "auth.login")
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

@@ -1,6 +1,7 @@
 """Error handlers: a full page, a fragment, or RFC 9457 problem+json, as the request expects."""
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.web.render import is_htmx
@@ -58,6 +59,21 @@ def init_app(app):
             for name, value in error.get_headers():
                 if name != "Content-Type":
                     response.headers[name] = value
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        """SQLite's write lock held longer than the busy timeout (a large import's apply): 503, try again."""
+        if "database is locked" not in str(error.orig):
+            raise error
+        from portal.extensions import db
+
+        db.session.rollback()
+        response = _render_error(503, "Busy", "The database is busy writing a large change (an import). Nothing "
+                                              "was saved; try again in a few seconds.")
+        if isinstance(response, tuple):
+            return response[0], 503, {"Retry-After": "5"}
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(InternalServerError)

@@ -1,4 +1,6 @@
 """Customers: the rules of their fields, creation and changes."""
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload
@@ -19,7 +21,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.models.customer import CUSTOMER_TYPES, STATUSES
 from portal.services import audit
-from portal.services.customer_search import customer_terms, index_search_terms
+from portal.services.customer_search import index_search_terms, search_terms
 
 ALIAS_MAX = 128
 DEBTOR_IDENT_MAX = 64
@@ -258,8 +260,14 @@ def generated_debtor_ident(sequence):
 
 def create_customer(organization_id, data):
     """Create a customer with Invoice address 1, the primary contact, its settings row and an audit event."""
-    [customer_id] = create_customers(organization_id, [clean_new_customer(organization_id, data)])
+    cleaned = clean_new_customer(organization_id, data)
+    [customer_id] = insert_customers(prepare_customers(organization_id, [cleaned]))
     return db.session.get(Customer, customer_id)
+
+
+def create_customers(organization_id, rows):
+    """Create customers from cleaned input (what clean_new_customer returns); their ids in the order of `rows`."""
+    return insert_customers(prepare_customers(organization_id, rows))
 
 
 def _debtor_idents(organization_id, rows, first_sequence):
@@ -283,72 +291,102 @@ def _debtor_idents(organization_id, rows, first_sequence):
             idents[index] = generated_debtor_ident(more + offset)
 
 
-def create_customers(organization_id, rows):
-    """Create customers from cleaned input (what clean_new_customer returns) in a few statements whatever their
-    number: each with Invoice address 1, its primary contact, aliases, settings row, search terms and a "create"
-    audit event. Returns their ids in the order of `rows`."""
-    if not rows:
-        return []
-    numbered = _debtor_idents(organization_id, rows, next_account_sequence(organization_id, len(rows)))
-    customers = []
+@dataclass
+class PreparedCustomers:
+    """New customers as the rows their tables get, everything but their ids worked out (numbers reserved, search
+    terms folded, audit summaries made), so that writing them is a few statements."""
+
+    organization_id: int
+    customers: list  # customer table rows
+    addresses: list  # per customer: its rows without customer_id
+    contacts: list
+    aliases: list
+    terms: list  # per customer: its search terms
+    summaries: list  # per customer: what its "create" audit event records
+
+
+def prepare_customers(organization_id, rows):
+    """Work out new customers from cleaned input: account numbers and debtor idents (reserved now), the rows of
+    every table, search terms and audit summaries."""
+    numbered = _debtor_idents(organization_id, rows, next_account_sequence(organization_id, len(rows))) if rows \
+        else []
+    prepared = PreparedCustomers(organization_id, [], [], [], [], [], [])
     for row, (debtor_ident, sequence) in zip(rows, numbered):
-        customer = Customer(
-            organization_id=organization_id, debtor_ident=debtor_ident, account_number=account_number_for(sequence),
-            name=row["name"], customer_type=row["customerType"], language=row["language"], country=row["country"],
-            currency=row["currency"], legal_entity_id=row["legalEntityId"], vat_id=row["vatId"],
-            tax_country=row["taxCountry"], tax_id=row["taxId"], tax_rate=row["taxRate"],
-            contractor_references=row["contractorReferences"], status="active")
-        address = row["invoiceAddress"]
-        # transient objects (never added to the session): what the search terms and the audit summary read
-        customer.addresses = [Address(
-            type="invoice", is_main=True, line1=address["line1"] or "", line2=address["line2"] or "",
-            city=address["city"] or "", state=address["state"] or "", postal_code=address["postalCode"] or "",
-            country=address["country"])]
-        contact = row["primaryContact"]
-        customer.contacts = [Contact(first_name=contact["firstName"] or "", last_name=contact["lastName"] or "",
-                                     email=contact["email"], email_preferences=["billing", "updates", "legal"],
-                                     is_primary=True)]
-        customer.aliases = [CustomerAlias(organization_id=organization_id, alias=a) for a in row["aliases"]]
-        customers.append(customer)
-    columns = ("organization_id", "debtor_ident", "account_number", "name", "customer_type", "language", "country",
-               "currency", "legal_entity_id", "vat_id", "tax_country", "tax_id", "tax_rate", "contractor_references",
-               "status")
-    ids = db.session.scalars(sa.insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
-                             [{c: getattr(customer, c) for c in columns} for customer in customers]).all()
-    for customer_id, customer in zip(ids, customers):
-        customer.id = customer_id
+        customer = {
+            "organization_id": organization_id, "debtor_ident": debtor_ident,
+            "account_number": account_number_for(sequence), "name": row["name"],
+            "customer_type": row["customerType"], "language": row["language"], "country": row["country"],
+            "currency": row["currency"], "legal_entity_id": row["legalEntityId"], "vat_id": row["vatId"],
+            "tax_country": row["taxCountry"], "tax_id": row["taxId"], "tax_rate": row["taxRate"],
+            "contractor_references": row["contractorReferences"], "status": "active"}
+        address, contact = row["invoiceAddress"], row["primaryContact"]
+        address_row = {"type": "invoice", "is_main": True, "line1": address["line1"] or "",
+                       "line2": address["line2"] or "", "city": address["city"] or "", "state": address["state"] or "",
+                       "postal_code": address["postalCode"] or "", "country": address["country"]}
+        contact_row = {"first_name": contact["firstName"] or "", "last_name": contact["lastName"] or "",
+                       "email": contact["email"], "email_preferences": ["billing", "updates", "legal"],
+                       "is_primary": True}
+        prepared.customers.append(customer)
+        prepared.addresses.append([address_row])
+        prepared.contacts.append([contact_row])
+        prepared.aliases.append([{"organization_id": organization_id, "alias": a} for a in row["aliases"]])
+        prepared.terms.append(search_terms(
+            name=customer["name"], debtor_ident=debtor_ident, account_number=customer["account_number"],
+            vat_id=customer["vat_id"], aliases=row["aliases"],
+            contacts=[(contact_row["first_name"], contact_row["last_name"], contact_row["email"])],
+            addresses=[(address_row["city"], address_row["postal_code"])]))
+        summary = _summary(customer.get, row["aliases"], contact_row["email"])
+        prepared.summaries.append({k: [None, v] for k, v in summary.items() if v not in (None, "", [])})
+    return prepared
 
-    def part_rows(parts, columns):
-        return [{"customer_id": customer.id, **{c: getattr(part, c) for c in columns}}
-                for customer in customers for part in parts(customer)]
 
-    db.session.execute(sa.insert(Address), part_rows(lambda c: c.addresses, (
-        "type", "is_main", "line1", "line2", "city", "state", "postal_code", "country")))
-    db.session.execute(sa.insert(Contact), part_rows(lambda c: c.contacts, (
-        "first_name", "last_name", "email", "email_preferences", "is_primary")))
-    aliases = part_rows(lambda c: c.aliases, ("organization_id", "alias"))
+def insert_customers(prepared):
+    """Write prepared customers: a statement per table for all of them; the "create" audit events. Their ids."""
+    if not prepared.customers:
+        return []
+    # One executemany, then the ids by debtor ident (unique in the organization): RETURNING in parameter order
+    # would run row by row on SQLite.
+    db.session.execute(sa.insert(Customer.__table__), prepared.customers)
+    idents = [customer["debtor_ident"] for customer in prepared.customers]
+    by_ident = dict(db.session.execute(sa.select(Customer.debtor_ident, Customer.id).where(
+        Customer.organization_id == prepared.organization_id, Customer.debtor_ident.in_(idents))).all())
+    ids = [by_ident[ident] for ident in idents]
+
+    def with_ids(parts):
+        return [{"customer_id": customer_id, **part} for customer_id, rows in zip(ids, parts) for part in rows]
+
+    db.session.execute(sa.insert(Address.__table__), with_ids(prepared.addresses))
+    db.session.execute(sa.insert(Contact.__table__), with_ids(prepared.contacts))
+    aliases = with_ids(prepared.aliases)
     if aliases:
-        db.session.execute(sa.insert(CustomerAlias), aliases)
-    db.session.execute(sa.insert(CustomerSettings), [{"customer_id": customer.id} for customer in customers])
-    terms = [{"organization_id": organization_id, "term": term, "customer_id": customer.id}
-             for customer in customers for term in customer_terms(customer)]
+        db.session.execute(sa.insert(CustomerAlias.__table__), aliases)
+    db.session.execute(sa.insert(CustomerSettings.__table__), [{"customer_id": customer_id} for customer_id in ids])
+    terms = [{"organization_id": prepared.organization_id, "term": term, "customer_id": customer_id}
+             for customer_id, customer_terms_ in zip(ids, prepared.terms) for term in customer_terms_]
     if terms:
-        db.session.execute(sa.insert(CustomerSearchTerm), terms)
+        db.session.execute(sa.insert(CustomerSearchTerm.__table__), terms)
     audit.record_many([
-        dict(organization_id=organization_id, entity="customer", entity_id=customer.id, action="create",
-             changes={k: [None, v] for k, v in customer_summary(customer).items() if v not in (None, "", [])},
-             customer_id=customer.id) for customer in customers])
+        dict(organization_id=prepared.organization_id, entity="customer", entity_id=customer_id, action="create",
+             changes=summary, customer_id=customer_id) for customer_id, summary in zip(ids, prepared.summaries)])
     return ids
+
+
+# customer_summary's fields that are plain columns (API name → column), in the audit trail's order
+SUMMARY_COLUMNS = {"name": "name", "debtorIdent": "debtor_ident", "accountNumber": "account_number",
+                   "customerType": "customer_type", "language": "language", "country": "country",
+                   "currency": "currency", "legalEntityId": "legal_entity_id", "vatId": "vat_id",
+                   "taxCountry": "tax_country", "taxId": "tax_id", "taxRate": "tax_rate"}
+
+
+def _summary(column, aliases, primary_email):
+    """customer_summary's dict from a column getter, the aliases and the primary contact's email."""
+    summary = {name: column(name_of) for name, name_of in SUMMARY_COLUMNS.items()}
+    summary.update(contractorReferences=list(column("contractor_references") or []), aliases=list(aliases),
+                   status=column("status"), primaryEmail=primary_email)
+    return summary
 
 
 def customer_summary(customer):
     """The customer's own fields, as the audit trail records them."""
-    return {
-        "name": customer.name, "debtorIdent": customer.debtor_ident, "accountNumber": customer.account_number,
-        "customerType": customer.customer_type, "language": customer.language, "country": customer.country,
-        "currency": customer.currency, "legalEntityId": customer.legal_entity_id, "vatId": customer.vat_id,
-        "taxCountry": customer.tax_country, "taxId": customer.tax_id, "taxRate": customer.tax_rate,
-        "contractorReferences": list(customer.contractor_references or []),
-        "aliases": customer.alias_values, "status": customer.status,
-        "primaryEmail": customer.primary_contact.email if customer.primary_contact else None,
-    }
+    return _summary(lambda column: getattr(customer, column), customer.alias_values,
+                    customer.primary_contact.email if customer.primary_contact else None)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.api.boundary import string_problem
+from portal.db_setup import writing_transactions
 from portal.domain import csv_import as csvfile
 from portal.domain import validation as rules
 from portal.domain.csv_import import FileProblem
@@ -300,28 +301,36 @@ def run_apply(job_id, progress=None):
     """Apply every valid row of the preview in one transaction: all of them, or (on any failure, a crash included)
     none. Customers changed since the preview stop it; the job then says which."""
     job = db.session.get(CustomerImport, job_id)
-    organization_id = job.organization_id
+    organization_id, actor = job.organization_id, _actor(job)
     rows = db.session.execute(sa.select(
         CustomerImportRow.id, CustomerImportRow.row_number, CustomerImportRow.action, CustomerImportRow.customer_id,
         CustomerImportRow.customer_version, CustomerImportRow.values).where(
         CustomerImportRow.import_id == job_id, CustomerImportRow.action.in_(("create", "update")))
         .order_by(CustomerImportRow.row_number)).all()
-    db.session.commit()  # the reads above end here; the apply's transaction starts with a write (SQLite: the lock)
+    creates = [r for r in rows if r.action == "create"]
+    updates = [r for r in rows if r.action == "update"]
+    # New customers are worked out before the transaction (account numbers reserved, rows, search terms, audit
+    # summaries), so that it only writes them: on SQLite it holds the write lock that long. A failed apply leaves
+    # gaps in the account numbers, as a failed single create does.
+    db.session.commit()  # the reads end here: each transaction below starts with a write (SQLite waits for its lock)
+    prepared = []
+    for start_at in range(0, len(creates), APPLY_CHUNK):
+        chunk = creates[start_at:start_at + APPLY_CHUNK]
+        prepared.append((chunk, customer_service.prepare_customers(  # begins by reserving account numbers
+            organization_id, [_cleaned_create(r.values) for r in chunk])))
+        db.session.commit()
     progress = progress or (lambda done: None)
     try:
         if db.engine.dialect.name == "sqlite":  # take the write lock now (PostgreSQL locks rows as it goes)
             db.session.execute(sa.update(CustomerImport).where(CustomerImport.id == job_id)
                                .values(heartbeat_at=utcnow()))
-        with audit.importing(job_id), audit.acting(_actor(job)):
-            updates = [r for r in rows if r.action == "update"]
+        with audit.importing(job_id), audit.acting(actor):
             _check_versions(updates)
             done = 0
-            creates = [r for r in rows if r.action == "create"]
-            for start_at in range(0, len(creates), APPLY_CHUNK):
-                chunk = creates[start_at:start_at + APPLY_CHUNK]
-                ids = customer_service.create_customers(organization_id, [_cleaned_create(r.values) for r in chunk])
-                db.session.execute(sa.update(CustomerImportRow), [
-                    {"id": r.id, "customer_id": customer_id} for r, customer_id in zip(chunk, ids)])
+            for chunk, customers in prepared:
+                ids = customer_service.insert_customers(customers)
+                db.session.execute(_CREATED, [{"row_id": r.id, "created_id": customer_id}
+                                              for r, customer_id in zip(chunk, ids)])
                 done += len(chunk)
                 progress(done)
             for start_at in range(0, len(updates), APPLY_CHUNK):
@@ -338,6 +347,11 @@ def run_apply(job_id, progress=None):
             "Nothing was applied: a customer with one of the file's debtor IDs was added meanwhile. "
             "Preview the file again.")
         _fail(job_id, message)
+
+
+# which customer a create row made (Core: the ORM's bulk update costs more than the statement)
+_CREATED = sa.update(CustomerImportRow.__table__).where(
+    CustomerImportRow.__table__.c.id == sa.bindparam("row_id")).values(customer_id=sa.bindparam("created_id"))
 
 
 def _check_versions(updates):
@@ -382,10 +396,12 @@ def _fail(job_id, message):
 
 def run(job_id):
     """Run what the job is waiting for (its preview or its apply), here and now."""
-    job = db.session.get(CustomerImport, job_id)
+    db.session.commit()  # what the caller read ends here: the job's transactions write from their start
     try:
+        job = db.session.get(CustomerImport, job_id)
         if job.status == "previewing":
-            run_preview(job_id)
+            with writing_transactions():  # each chunk reads, then writes its rows
+                run_preview(job_id)
         elif job.status == "applying":
             beat = _Heartbeat(job_id)
             try:
