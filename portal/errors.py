@@ -65,16 +65,17 @@ def init_app(app):
     def database_busy(error):
         """SQLite's write lock held longer than the busy timeout (a large import's apply): 503, try again."""
         if "database is locked" not in str(error.orig):
-            raise error
+            return server_error(InternalServerError(original_exception=error))
         from portal.extensions import db
 
         db.session.rollback()
-        response = _render_error(503, "Busy", "The database is busy writing a large change (an import). Nothing "
-                                              "was saved; try again in a few seconds.")
-        if isinstance(response, tuple):
-            return response[0], 503, {"Retry-After": "5"}
-        response.headers["Retry-After"] = "5"
-        return response
+        title, detail = "Busy", "The database is busy writing a large change (an import). Nothing was saved; try " \
+                                "again in a few seconds."
+        if wants_problem_json():
+            return problem(503, title, detail, headers={"Retry-After": "5"})
+        # Rendered without the context processors: they ask who is signed in, which the database cannot answer now.
+        template = app.jinja_env.get_template("errors/_error.html" if is_htmx() else "errors/busy.html")
+        return template.render(status=503, title=title, detail=detail), 503, {"Retry-After": "5"}
 
     @app.errorhandler(InternalServerError)
     def server_error(error):
