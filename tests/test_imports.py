@@ -130,6 +130,8 @@ def test_every_error_names_its_line_column_and_the_rule(manager_auth, make, org)
     assert {"Country", "Primary contact email", "Tax rate"} <= {column for column, _message in problems}
     assert "Debtor ID A-1 is on line 2 already." in page
     assert "This cell is a formula" in page and "No legal entity is named “Nowhere Ltd”" in page
+    assert ("Country", "No country is called “Atlantis”: use its English name or its code (e.g. Germany or DE).") \
+        in problems and [column for column, _message in problems].count("Country") == 1
     assert "Use one line of text" in page
     lines = [int(n) for n in text_of(page, ".import-error td.num")]
     assert lines == [3, 4, 5, 6, 7, 8, 9, 10]

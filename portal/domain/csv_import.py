@@ -151,6 +151,19 @@ _COUNTRIES = _reverse(labels.COUNTRIES)
 _LANGUAGES = _reverse(labels.LANGUAGES)
 
 
+_COUNTRY_CODES = {code for code, _name in labels.COUNTRIES}
+_LANGUAGE_CODES = {code for code, _name in labels.LANGUAGES}
+
+
+def unknown_code(field, text, value):
+    """Why a country or language cell names none (its name or code), or None."""
+    codes, example = {"country": (_COUNTRY_CODES, "Germany or DE"), "language": (_LANGUAGE_CODES, "German or de")}[
+        field]
+    if text and value not in codes:
+        return f"No {field} is called “{text}”: use its English name or its code (e.g. {example})."
+    return None
+
+
 def enum_value(kind, text):
     """A code from its code or its label (any case); unknown text as it is, for the rule to refuse."""
     for code, words in labels.ENUMS[kind].items():

@@ -153,10 +153,14 @@ class _Context:
 
 
 def _problems_at(context, failed):
-    """A rule's errors ({API field: message}) at the columns the fields came from."""
+    """A rule's errors ({API field: message}) at the columns the fields came from, the first one per column (the
+    invoice address's country follows the customer's)."""
     fields = {"primaryContact.email": "primaryEmail", "invoiceAddress.country": "country"}
-    return [{"column": context.column_of.get(fields.get(name, name)), "message": message}
-            for name, message in failed.errors.items()]
+    problems = {}
+    for name, message in failed.errors.items():
+        column = context.column_of.get(fields.get(name, name))
+        problems.setdefault(column, {"column": column, "message": message})
+    return list(problems.values())
 
 
 def preview_row(context, line, cells):
@@ -183,26 +187,35 @@ def preview_row(context, line, cells):
                          "message": f"Debtor ID {ident} is on line {context.seen[ident]} already."})
     elif ident:
         context.seen[ident] = line
-    values = {field: csvfile.field_value(field, text) for field, text in texts.items()}
-    if "legalEntityId" in texts and texts["legalEntityId"]:
-        values["legalEntityId"] = context.entities.get(texts["legalEntityId"].lower())
-        if values["legalEntityId"] is None:
-            problems.append({"column": context.column_of["legalEntityId"],
-                             "message": f"No legal entity is named “{texts['legalEntityId']}”. Add it under "
-                                        "Organization → Legal entities, or correct the name."})
     row = CustomerImportRow(import_id=job.id, row_number=line, label=label)
-    if problems:
+    if problems:  # text no rule should see
         row.action, row.problems, row.values = "error", problems, {"debtorIdent": ident} if ident else None
         return row
+    values = {field: csvfile.field_value(field, text) for field, text in texts.items()}
+    named = []  # names that match nothing: said in the file's words, beside what the rules say of the rest
+    for field in ("country", "language"):
+        problem = csvfile.unknown_code(field, texts.get(field), values.get(field))
+        if problem:
+            named.append({"column": context.column_of[field], "message": problem})
+    if texts.get("legalEntityId"):
+        values["legalEntityId"] = context.entities.get(texts["legalEntityId"].lower())
+        if values["legalEntityId"] is None:
+            named.append({"column": context.column_of["legalEntityId"],
+                          "message": f"No legal entity is named “{texts['legalEntityId']}”. Add it under "
+                                     "Organization → Legal entities, or correct the name."})
     customer = context.customers.get(ident) if ident else None
+    found = []
     try:
         if customer is not None:
             _preview_update(row, customer, values)
         else:
             _preview_create(row, context.organization_id, values)
     except ValidationFailed as failed:
-        row.action, row.problems = "error", _problems_at(context, failed)
-        row.values = {"debtorIdent": ident} if ident else None
+        found = _problems_at(context, failed)
+    if named or found:
+        columns = {p["column"] for p in named}
+        row.action, row.problems = "error", named + [p for p in found if p["column"] not in columns]
+        row.values, row.changes, row.customer_id = ({"debtorIdent": ident} if ident else None), None, None
     return row
 
 
