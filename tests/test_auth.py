@@ -15,7 +15,7 @@ def test_pages_need_sign_in(client):
 def test_sign_in_flashes_who_and_organization(auth, manager):
     auth.login(manager)
     page = auth.get("/customers").get_data(as_text=True)
-    assert f"Signed in as {manager.email} (manager) in Acme Corp." in page
+    assert f"Signed in as {manager.email} (Account manager) in Acme Corp." in page
 
 
 def test_wrong_password_is_refused_at_the_field(client, manager):

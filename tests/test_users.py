@@ -59,7 +59,7 @@ def test_an_admin_adds_a_manager_who_sets_a_password_once_and_signs_in(app, as_a
     user = db.session.scalar(sa.select(User).where(User.email == "New.Person@acme.example"))
     assert user.role == "manager" and user.organization_id == org.id
     page = as_admin.get("/organization/users").get_data(as_text=True)
-    assert path not in page and "No password yet" in page  # shown once
+    assert path not in page and "Password not set" in page  # shown once
     assert "Admin of acme added New.Person@acme.example as Account manager" in page
 
     # the link's page names the account; a short or mismatched password is refused at the field
@@ -91,7 +91,7 @@ def test_a_new_user_cannot_sign_in_before_setting_a_password(app, as_admin, clie
 
 
 def test_an_expired_link_sets_nothing(app, as_admin):
-    path = _link(as_admin.post("/organization/users", {"email": "slow@acme.example", "role": "viewer"})
+    path = _link(as_admin.post("/organization/users", {"email": "slow@acme.example", "role": "viewer"}, htmx=True)
                  .get_data(as_text=True))
     user = db.session.scalar(sa.select(User).where(User.email == "slow@acme.example"))
     user.password_link_expires_at -= timedelta(hours=73)
@@ -172,12 +172,14 @@ def test_a_reset_ends_the_old_password_and_the_sessions(app, as_admin, make, org
     assert _signed_in(app, _reload(manager)).get("/customers").status_code == 200
 
 
-def test_admins_cannot_demote_or_deactivate_themselves(as_admin, admin):
+def test_admins_cannot_demote_deactivate_or_reset_themselves(as_admin, admin):
     for url, data in ((f"/organization/users/{admin.id}/role", {"role": "viewer", "shown_role": "admin"}),
-                      (f"/organization/users/{admin.id}/deactivate", {})):
+                      (f"/organization/users/{admin.id}/deactivate", {}),
+                      (f"/organization/users/{admin.id}/reset-password", {})):
         response = as_admin.post(url, data, htmx=True)
         assert response.status_code == 409 and "yourself; ask another admin" in response.get_data(as_text=True)
     assert _reload(admin).role == "admin" and _reload(admin).is_active_user
+    assert _reload(admin).password_hash.startswith("$argon2")
 
 
 def test_the_last_active_admin_is_kept(app, admin, make, org):
@@ -221,3 +223,14 @@ def test_users_of_another_organization_are_not_listed_or_changed(as_admin, make)
     assert "manager@rival.test" not in as_admin.get("/organization/users").get_data(as_text=True)
     assert as_admin.post(f"/organization/users/{stranger.id}/deactivate").status_code == 404
     assert _reload(stranger).is_active_user
+
+
+def test_without_javascript_a_new_link_is_shown_once_after_a_redirect(as_admin, make, org):
+    manager = make.user(org, "manager")
+    response = as_admin.post(f"/organization/users/{manager.id}/reset-password")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/organization/users#password-link")
+    page = as_admin.get("/organization/users").get_data(as_text=True)
+    assert _link(page) and "Send this link to manager@acme.test yourself" in page
+    assert not _link(as_admin.get("/organization/users").get_data(as_text=True))  # once
+    added = as_admin.post("/organization/users", {"email": "plain@acme.example", "role": "viewer"})
+    assert added.status_code == 302 and _link(as_admin.get("/organization/users").get_data(as_text=True))

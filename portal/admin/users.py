@@ -1,6 +1,6 @@
 """Organization → Users (admin): add with a one-time set-password link, change role, deactivate and reactivate,
 reset a password. The rules live in portal.services.users."""
-from flask import request, url_for
+from flask import redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, User
 from portal.services import users as user_service
 from portal.web.fields import Select, options
-from portal.web.render import done, render
+from portal.web.render import done, is_htmx, render
 
 RECENT_CHANGES = 20
 
@@ -60,11 +60,27 @@ def _link_url(token):
     return url_for("auth.set_password", token=token, _external=True)
 
 
+LINK_KEY = "password_link"  # a link shown once after a plain post, carried to the page it redirects to
+
+
+def _show_link(token, user):
+    """The one-time link: in the fragment for htmx; for a plain form, in the session for the page after the
+    redirect (so that reloading that page posts nothing again), shown there once."""
+    if is_htmx():
+        return _page(link=_link_url(token), linked=user)
+    session[LINK_KEY] = {"url": _link_url(token), "user_id": user.id}
+    return redirect(url_for("admin.users") + "#password-link")
+
+
 @bp.route("/users")
 @role_required("admin")
 def users():
-    """The organization's users and what changed about them."""
-    return _page(block=None)
+    """The organization's users and what changed about them (and a link just made, once)."""
+    shown = session.pop(LINK_KEY, None)
+    linked = db.session.get(User, shown["user_id"]) if shown else None
+    if linked is None or linked.organization_id != current_org_id():
+        return _page(block=None)
+    return _page(block=None, link=shown["url"], linked=linked)
 
 
 @bp.route("/users", methods=["POST"])
@@ -80,7 +96,7 @@ def add_user():
             getattr(form, name).errors = [message]
         return _page(status=422, form=form)
     db.session.commit()
-    return _page(link=_link_url(token), linked=user)
+    return _show_link(token, user)
 
 
 def _act(user_id, action):
@@ -132,14 +148,16 @@ def reactivate_user(user_id):
     changed, answer = _act(user_id, user_service.reactivate)
     if changed is None:
         return answer
-    return done(f"{answer.email} can sign in again." if changed else None, url_for("admin.users"), _page)
+    message = f"{answer.email} can sign in again." if user_service.state(answer) == "active" else \
+        f"{answer.email} is active again; give them a new link to set a password."
+    return done(message if changed else None, url_for("admin.users"), _page)
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @role_required("admin")
 def reset_password(user_id):
     """The password stops working and the user's sessions end; a new one-time link is shown once."""
-    token, answer = _act(user_id, user_service.reset_password)
+    token, answer = _act(user_id, lambda u: user_service.reset_password(u, current_user.id))
     if token is None:
         return answer
-    return _page(link=_link_url(token), linked=answer)
+    return _show_link(token, answer)

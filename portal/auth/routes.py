@@ -93,7 +93,8 @@ def login():
             login_user(user)
             session[SESSION_KEY] = token
             _forgive_failed_attempts()
-            flash(f"Signed in as {user.email} ({user.role}) in {user.organization.name}.", "success")
+            flash(f"Signed in as {user.email} ({user_service.role_label(user.role)}) in {user.organization.name}.",
+                  "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("customers.overview"))
         form.password.errors.append("Email or password is wrong.")
         return render_template("auth/login.html", form=form, insecure=insecure_transport()), 422

@@ -33,6 +33,8 @@ def decode(data):
         text, how = _utf16(data, "utf-16"), "UTF-16"
     elif b"\x00" in data[:4096]:
         even, odd = data[0:4096:2].count(0), data[1:4096:2].count(0)
+        if not (even or odd) or min(even, odd) > max(even, odd) / 4:  # UTF-16 text has its zeros on one side
+            raise FileProblem(NOT_TEXT)
         text, how = _utf16(data, "utf-16-be" if even > odd else "utf-16-le"), "UTF-16"
     else:
         try:
@@ -42,16 +44,18 @@ def decode(data):
             if "\ufffd" in text:  # bytes Windows-1252 leaves undefined: ISO 8859-1 reads every byte
                 text, how = data.decode("latin-1"), "ISO 8859-1 (Latin-1)"
     if "\x00" in text:
-        raise FileProblem("This is not a text file. Save the spreadsheet as “CSV” and upload that.")
+        raise FileProblem(NOT_TEXT)
     return text, how
+
+
+NOT_TEXT = "This is not a text file. Save the spreadsheet as “CSV” and upload that."
 
 
 def _utf16(data, codec):
     try:
         return data.decode(codec)
     except UnicodeDecodeError:
-        raise FileProblem("The file looks like UTF-16 but cannot be read as such. Save it again as “CSV UTF-8”.") \
-            from None
+        raise FileProblem(NOT_TEXT) from None
 
 
 def delimiter_of(header_line):
@@ -82,8 +86,8 @@ def read(text):
         except StopIteration:
             break
         except csv.Error as error:
-            raise FileProblem(f"Line {start}: a quoted cell is not closed or has a stray quote ({error}). "
-                              "Check the quotes on that line, or save the file again from the spreadsheet.") from None
+            raise FileProblem(f"Line {start}: a quoted cell is not closed or has a stray quote. Check the quotes on "
+                              "that line, or save the file again from the spreadsheet.") from None
         if header is None:
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines before the header
@@ -138,7 +142,7 @@ def cell_text(text):
     text = text.strip()
     if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
         return text[1:]
-    if text[:1] in ("=", "@"):
+    if text[:1] in ("=", "@") or (text[:1] in "+-" and len(text) > 1 and not (text[1].isdigit() or text[1] in " .(")):
         raise ValueError("This cell is a formula. Import its value instead (copy, then paste as values).")
     return text
 

@@ -115,13 +115,17 @@ def reactivate(user):
     return True
 
 
-def reset_password(user):
-    """The old password stops working (and every session ends); a new one-time link sets the next one."""
+def reset_password(user, actor_id=None):
+    """The old password stops working (and every session ends); a new one-time link sets the next one. For a user
+    who has no password yet, just a new link (as long-lived as a new user's)."""
     if not user.is_active_user:
         raise ValidationFailed({"user": "Reactivate the user first."})
+    _refuse_self(user, actor_id, "reset the password of")
+    had_password = user.password_hash != NO_PASSWORD
     user.password_hash = NO_PASSWORD
-    token = _new_link(user, RESET_LINK_HOURS)
-    audit.record(user.organization_id, "user", user.id, "reset", {"password": ["set", "reset"]})
+    token = _new_link(user, RESET_LINK_HOURS if had_password else NEW_USER_LINK_HOURS)
+    audit.record(user.organization_id, "user", user.id, "reset",
+                 {"password": ["set" if had_password else "none", "link"]})
     return token
 
 
@@ -184,7 +188,8 @@ def sentence(event, email):
     if event.action == "reactivate":
         return f"reactivated {email}"
     if event.action == "reset":
-        return f"reset the password of {email} (a new set-password link)"
+        return (f"reset the password of {email} (a new set-password link)"
+                if changes.get("password", ["set"])[0] == "set" else f"gave {email} a new set-password link")
     if "role" in changes:
         old, new = changes["role"]
         return f"changed the role of {email} from {role_label(old)} to {role_label(new)}"

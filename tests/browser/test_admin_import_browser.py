@@ -26,7 +26,7 @@ def test_an_admin_adds_a_manager_who_signs_in_until_deactivated(sign_in, page, b
     link = page.locator("#password-link-url")
     expect(link).to_contain_text("/set-password/")
     url = link.text_content()
-    expect(page.locator("#users")).to_contain_text("No password yet")
+    expect(page.locator("#users")).to_contain_text("Password not set")
 
     theirs = browser.new_context(base_url=live_server).new_page()
     theirs.goto(url)
