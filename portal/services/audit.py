@@ -23,17 +23,22 @@ class Actor:
 CLI_ACTOR = Actor("cli", None, "command line")
 
 
-_acting = ContextVar("audit_acting", default=None)
-
-
 @contextmanager
-def acting(actor):
-    """Every event recorded inside names `actor` (a background job acts for the user who started it)."""
-    token = _acting.set(actor)
+def _within(variable, value):
+    """`variable` holds `value` inside the block (the events recorded there read it)."""
+    token = variable.set(value)
     try:
         yield
     finally:
-        _acting.reset(token)
+        variable.reset(token)
+
+
+_acting = ContextVar("audit_acting", default=None)
+
+
+def acting(actor):
+    """Every event recorded inside names `actor` (a background job acts for the user who started it)."""
+    return _within(_acting, actor)
 
 
 def current_actor():
@@ -68,25 +73,15 @@ _reverting = ContextVar("audit_reverting", default=None)
 _importing = ContextVar("audit_importing", default=None)
 
 
-@contextmanager
 def importing(import_id):
     """Every event recorded inside carries the import's id, which finds all the changes of one import."""
-    token = _importing.set(import_id)
-    try:
-        yield
-    finally:
-        _importing.reset(token)
+    return _within(_importing, import_id)
 
 
-@contextmanager
 def reverting(event_id, reason):
     """Every event recorded inside names `event_id` as the one it reverts and carries `reason`, so that a revert
     goes through the same service as a normal edit and its event still says what it undoes."""
-    token = _reverting.set(Reverting(event_id, reason))
-    try:
-        yield
-    finally:
-        _reverting.reset(token)
+    return _within(_reverting, Reverting(event_id, reason))
 
 
 def jsonable(value):
