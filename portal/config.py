@@ -33,6 +33,9 @@ class Config:
     PORTAL_HTMX_URL = os.environ.get("PORTAL_HTMX_URL", HTMX_URL)
     PORTAL_HTMX_INTEGRITY = os.environ.get("PORTAL_HTMX_INTEGRITY", HTMX_INTEGRITY)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # A moving window: "5 per minute" is never more than 5 in any minute (a fixed window lets 10 through across its
+    # edge, and made the limit tests depend on the clock).
+    RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_HEADER_LIMIT = "RateLimit-Limit"
     RATELIMIT_HEADER_REMAINING = "RateLimit-Remaining"
