@@ -179,18 +179,22 @@ def import_mapping(import_id):
     return redirect_to(url_for("customers.import_job", import_id=import_id))
 
 
+def _change(import_id, change):
+    """Lock the import, make the change (a refused one is 409 with its reason) and commit."""
+    job = _job(import_id, for_update=True)
+    try:
+        change(job)
+    except ValidationFailed as failed:
+        db.session.rollback()
+        abort(409, failed.errors["import"])
+    db.session.commit()
+
+
 @bp.route("/import/<int:import_id>/apply", methods=["POST"])
 @role_required("manager")
 def apply_import(import_id):
     """Apply every valid row of the preview in one transaction, or nothing."""
-    job = _job(import_id, for_update=True)
-    try:
-        service.begin_apply(job)
-    except ValidationFailed as failed:
-        db.session.rollback()
-        abort(409, failed.errors["import"])
-    service.launch(job)
-    db.session.commit()
+    _change(import_id, lambda job: (service.begin_apply(job), service.launch(job)))
     return redirect_to(url_for("customers.import_job", import_id=import_id))
 
 
@@ -198,11 +202,5 @@ def apply_import(import_id):
 @role_required("manager")
 def discard_import(import_id):
     """Leave the import unapplied; nothing of it is written."""
-    job = _job(import_id, for_update=True)
-    try:
-        service.discard(job)
-    except ValidationFailed as failed:
-        db.session.rollback()
-        abort(409, failed.errors["import"])
-    db.session.commit()
+    _change(import_id, service.discard)
     return redirect_to(url_for("customers.imports"))

@@ -1,6 +1,7 @@
 """Reading a customer CSV file as spreadsheet programs write it: its encoding, delimiter, header and rows, and each
 cell's text as the value the customer rules take. Pure: no Flask, no database."""
 import codecs
+from functools import cache
 import csv
 import io
 from decimal import Decimal, InvalidOperation
@@ -108,6 +109,7 @@ def read(text):
     return delimiter, header, rows
 
 
+@cache
 def known_headers():
     """{header, lower-cased: field} for the export's labels and the API's names, and "" for the export's columns an
     import leaves alone."""

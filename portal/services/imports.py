@@ -249,6 +249,9 @@ def _preview_update(row, customer, values):
     row.action = "update" if diff else "unchanged"
 
 
+COUNTERS = {"create": "creates", "update": "updates", "unchanged": "unchanged", "error": "errors"}  # job columns
+
+
 def run_preview(job_id):
     """Preview the job's rows from where it stopped, a chunk per transaction; then it is ready to apply."""
     job = db.session.get(CustomerImport, job_id)
@@ -261,8 +264,7 @@ def run_preview(job_id):
         previewed = [preview_row(context, line, cells) for line, cells in chunk]
         db.session.add_all(previewed)
         for row in previewed:
-            counter = {"create": "creates", "update": "updates", "unchanged": "unchanged", "error": "errors"}
-            setattr(job, counter[row.action], getattr(job, counter[row.action]) + 1)
+            setattr(job, COUNTERS[row.action], getattr(job, COUNTERS[row.action]) + 1)
         job.processed_rows = start_at + len(chunk)
         job.heartbeat_at = utcnow()
         db.session.commit()
