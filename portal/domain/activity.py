@@ -30,11 +30,13 @@ ENTITY_SECTION = {entity: section for section, entities in SECTION_ENTITIES.item
 
 # The ids a field holds, and which kind of thing they name: (entity, field) → reference kind.
 REFERENCE_FIELDS = {("customer", "legalEntityId"): "legal_entities",
+                    ("customer", "groupId"): "groups",
+                    ("settings", "dunningLadderId"): "ladders",
                     ("settings", "defaultPaymentMethodId"): "payment_methods",
                     ("organizationSettings", "defaultPaymentMethodId"): "payment_methods",
                     ("overdueRule", "emailTemplateId"): "email_templates",
                     ("overdueRule", "documentTemplateId"): "document_templates"}
-REMOVED = {"legal_entities": "a removed legal entity", "payment_methods": "a removed payment method",
+REMOVED = {"legal_entities": "a removed legal entity", "groups": "a removed group", "ladders": "a removed ladder", "payment_methods": "a removed payment method",
            "email_templates": "a removed email template", "document_templates": "a removed document template",
            "address": "a removed address", "contact": "a removed contact", "property": "a removed property"}
 
@@ -45,7 +47,7 @@ AMOUNT_SETTINGS = {"rechargeThresholdAmount", "rechargeTargetAmount", "acquisiti
 # Not revertible: the status (Archive / Restore do that), the primary-contact and default-payment-method flags
 # (they move between records; "Make primary" / "Make default" do that), creations and removals.
 REVERTIBLE_FIELDS = {
-    "customer": {"name", "customerType", "language", "country", "currency", "legalEntityId", "vatId",
+    "customer": {"name", "customerType", "language", "country", "currency", "legalEntityId", "groupId", "vatId",
                  "taxCountry", "taxId", "taxRate", "contractorReferences", "aliases"},
     "address": {"type", "name", "line1", "line2", "city", "state", "postalCode", "country"},
     "contact": {"firstName", "lastName", "email", "phone", "emailPreferences"},
@@ -76,6 +78,8 @@ class References:
 
     currency: str = "EUR"
     legal_entities: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)
+    ladders: dict = field(default_factory=dict)
     payment_methods: dict = field(default_factory=dict)  # the customer's payment methods now: id → label
     removed_payment_methods: dict = field(default_factory=dict)  # gone ones: id → the label they had
     addresses: dict = field(default_factory=dict)  # the customer's addresses now: id → name
@@ -286,6 +290,8 @@ def setting_words(name, value, refs):
         return ""
     if name == "defaultPaymentMethodId":
         return reference_words("payment_methods", value, refs)
+    if name == "dunningLadderId":
+        return reference_words("ladders", value, refs)
     if setting.kind == "bool":
         return on_off(value) if isinstance(value, bool) else plain_words(value)
     if setting.kind == "enum":
@@ -621,7 +627,8 @@ def _sentence(event, entity, action, subject, words, is_revert):
 
 def referenced_ids(events):
     """What a page of events names by id, so that the service can look it all up at once: {kind: {id as text}}."""
-    wanted = {"legal_entities": set(), "payment_methods": set(), "email_templates": set(),
+    wanted = {"legal_entities": set(), "groups": set(), "ladders": set(), "payment_methods": set(),
+              "email_templates": set(),
               "document_templates": set(), "users": set(), "properties": set()}
     for event in events:
         if event.actor_type == "user" and event.actor_id is not None:

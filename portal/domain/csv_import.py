@@ -13,8 +13,8 @@ DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bar
 
 # The fields an import writes, in the export's order (its columns are the template); debtorIdent matches rows to
 # customers. The export's other columns are its own (ids, numbers and dates the portal gives, effective settings).
-IMPORT_FIELDS = ("debtorIdent", "name", "customerType", "country", "currency", "legalEntityId", "primaryEmail",
-                 "vatId", "taxRate", "language")
+IMPORT_FIELDS = ("debtorIdent", "name", "customerType", "country", "currency", "legalEntityId", "groupId",
+                 "primaryEmail", "vatId", "taxRate", "language")
 EXPORT_ONLY = ("id", "accountNumber", "status", "createdAt")
 EXPORT_SETTINGS = ("term", "autoCollect", "sendPaymentReminders", "dunningExempt", "eInvoiceFormat")
 

@@ -133,22 +133,25 @@ def unknown_placeholders(text):
 
 # --- the timeline ---------------------------------------------------------------------------------------------------
 
-def timeline(resolved, overdue_rules, invoice_date, amount_in_cents, currency):
-    """What happens to an unpaid invoice: its due date and each enabled rule's send date, due date and fee."""
+def timeline(resolved, overdue_rules, invoice_date, amount_in_cents, currency, ladder=None):
+    """What happens to an unpaid invoice: its due date and each enabled rule's send date, due date and fee.
+    `ladder` ({id, name}) is the effective dunning ladder the rules are of (None: the organization has none)."""
     effective = settings_rules.effective_values(resolved)
-    label = settings_rules.SOURCE_LABELS
+    source = settings_rules.source_words
     term = effective["term"]
     due = settings_rules.due_date(term, invoice_date)
-    notes = [f"Payment term {settings_rules.describe_term(term)} ({label[resolved['term'].source]}): "
+    notes = [f"Payment term {settings_rules.describe_term(term)} ({source(resolved['term'])}): "
              f"due {due.isoformat()}."]
+    if ladder is not None:
+        notes.append(f"Dunning ladder “{ladder['name']}” ({source(resolved['dunningLadderId'])}).")
     steps = []
     enabled = sorted((r for r in overdue_rules if r.is_enabled), key=lambda r: r.level)
     disabled = [r.level for r in overdue_rules if not r.is_enabled]
     if not effective["sendPaymentReminders"]:
-        notes.append(f"Payment reminders are off ({label[resolved['sendPaymentReminders'].source]}): "
+        notes.append(f"Payment reminders are off ({source(resolved['sendPaymentReminders'])}): "
                      "no reminders and no dunning notices are sent.")
     elif effective["dunningExempt"]:
-        notes.append(f"The customer is dunning exempt ({label[resolved['dunningExempt'].source]}): "
+        notes.append(f"The customer is dunning exempt ({source(resolved['dunningExempt'])}): "
                      "no reminders and no dunning notices are sent.")
     else:
         fees_on = effective["chargeDunningFees"]
@@ -160,13 +163,15 @@ def timeline(resolved, overdue_rules, invoice_date, amount_in_cents, currency):
                           "dueDate": step_due.isoformat(), "feeInCents": (rule.amount_in_cents or 0) if fees_on else 0})
             previous_due = step_due
         if not fees_on:
-            notes.append(f"Dunning fees are off ({label[resolved['chargeDunningFees'].source]}): every fee is 0.")
-        if not enabled:
+            notes.append(f"Dunning fees are off ({source(resolved['chargeDunningFees'])}): every fee is 0.")
+        if ladder is None:
+            notes.append("The organization has no dunning ladder yet: nothing is sent.")
+        elif not enabled:
             notes.append("No overdue rule is enabled: nothing is sent.")
         if disabled:
             notes.append("Disabled, so left out: level " + ", ".join(str(level) for level in disabled) + ".")
     return {"invoiceDate": invoice_date.isoformat(), "amountInCents": amount_in_cents, "currency": currency,
-            "dueDate": due.isoformat(), "steps": steps, "totalFeesInCents": sum(s["feeInCents"] for s in steps),
+            "dueDate": due.isoformat(), "ladder": ladder, "steps": steps, "totalFeesInCents": sum(s["feeInCents"] for s in steps),
             "notes": notes}
 
 

@@ -60,9 +60,11 @@ ENUMS = {
                  "MFI1": "On the first of the next month"},
     # where an effective setting comes from, and the activity log's words
     "source": {"default": "Inherited from Default Values", "organization": "Inherited from Organization",
-               "customer": "Customer-specific Value"},
-    # the same sources as the organization's own settings page names them
+               "group": "Inherited from Group", "customer": "Customer-specific Value"},
+    # the same sources as the organization's own settings page names them, and a group's page
     "organizationSource": {"default": "Inherited from Default Values", "organization": "Organization Value"},
+    "groupSource": {"default": "Inherited from Default Values", "organization": "Inherited from Organization",
+                    "group": "Group-specific Value"},
     "action": {"create": "added", "update": "changed", "delete": "removed", "archive": "archived",
                "restore": "restored", "revoke": "revoked", "seed": "filled with demo data", "revert": "reverted"},
     "channel": {"user": "Portal", "token": "API", "cli": "Command line"},
@@ -73,7 +75,8 @@ ENUMS = {
                "settings": "Billing settings", "organizationSettings": "Organization billing settings",
                "properties": "Properties", "propertyDefinition": "Property", "overdueRule": "Overdue rule",
                "emailTemplate": "Email template", "documentTemplate": "Document template", "apiToken": "API token",
-               "organization": "Organization", "user": "User"},
+               "organization": "Organization", "user": "User", "customerGroup": "Customer group",
+               "groupSettings": "Group billing settings", "dunningLadder": "Dunning ladder"},
 }
 
 # The enum each setting field takes its words from (its choices are the codes).
@@ -91,8 +94,8 @@ SETTING_GROUPS = {"eInvoicing": "E-invoicing", "taxExemption": "Tax exemption",
 _CUSTOMER_FIELDS = {
     "id": "Customer ID", "debtorIdent": "Debtor ID", "accountNumber": "Account number", "name": "Name",
     "customerType": "Customer type", "language": "Language", "country": "Country", "currency": "Billing currency",
-    "legalEntityId": "Legal entity", "vatId": "VAT ID", "taxCountry": "Tax country", "taxId": "Tax ID",
-    "taxRate": "Tax rate", "aliases": "Aliases", "contractorReferences": "Contractor references",
+    "legalEntityId": "Legal entity", "groupId": "Group", "vatId": "VAT ID", "taxCountry": "Tax country",
+    "taxId": "Tax ID", "taxRate": "Tax rate", "aliases": "Aliases", "contractorReferences": "Contractor references",
     "status": "Status", "createdAt": "Created", "updatedAt": "Last changed", "primaryContact": "Primary contact",
     "primaryEmail": "Primary contact email",
 }

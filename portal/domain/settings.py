@@ -16,18 +16,29 @@ from portal.domain.settings_fields import (
 from babel.dates import get_month_names
 
 from portal.domain.labels import ENUMS, SETTING_ENUMS, SETTING_PARTS, field_label, label
-from portal.domain.validation import no_control_characters
+from portal.domain.validation import MAX_ID, no_control_characters
 
-DEFAULT, ORGANIZATION, CUSTOMER = "default", "organization", "customer"
+DEFAULT, ORGANIZATION, GROUP, CUSTOMER = "default", "organization", "group", "customer"
 SOURCE_LABELS = ENUMS["source"]
 
 
 @dataclass(frozen=True)
 class Resolved:
-    """The effective value of one field and the layer it comes from."""
+    """The effective value of one field, the layer it comes from, and that layer's name (a group's)."""
 
     value: object
     source: str
+    via: str = ""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One settings layer above the system defaults: organization, group or customer; `values` is {field name:
+    value}, a missing key or None meaning "not set on this layer"; `name` names it on screen (the group's name)."""
+
+    source: str
+    values: dict
+    name: str = ""
 
 
 class Message(str):
@@ -57,23 +68,28 @@ def message_of(error):
 
 # --- resolution: one pure function ------------------------------------------------------------------------
 
-def resolve(organization_layer, customer_layer=None):
-    """For every field: the customer's own value, else the organization's (inheritable fields), else the default.
-
-    Layers are {field name: value}; a missing key or None means "not set on this layer".
-    """
-    customer_layer = customer_layer or {}
+def resolve(layers=()):
+    """Every field's effective value: the highest layer that sets it, else the system default. `layers` are in
+    order from the lowest (organization) to the highest (customer); only the customer layer holds the customer-only
+    fields, the others are read for the inheritable ones."""
     resolved = {}
     for setting in SETTING_FIELDS:
-        own = customer_layer.get(setting.name)
-        organization = organization_layer.get(setting.name) if setting.inheritable else None
-        if own is not None:
-            resolved[setting.name] = Resolved(own, CUSTOMER)
-        elif organization is not None:
-            resolved[setting.name] = Resolved(organization, ORGANIZATION)
-        else:
-            resolved[setting.name] = Resolved(DEFAULTS[setting.name], DEFAULT)
+        found = Resolved(DEFAULTS[setting.name], DEFAULT)
+        for layer in reversed(layers):
+            if not setting.inheritable and layer.source != CUSTOMER:
+                continue
+            value = layer.values.get(setting.name)
+            if value is not None:
+                found = Resolved(value, layer.source, layer.name)
+                break
+        resolved[setting.name] = found
     return resolved
+
+
+def source_words(item):
+    """Where a Resolved value comes from, as the customer's Settings tab says it ("Inherited from Group NAME")."""
+    words = SOURCE_LABELS[item.source]
+    return f"{words} {item.via}" if item.source == GROUP else words
 
 
 def effective_values(resolved):
@@ -327,6 +343,17 @@ def _term(value):
     return value
 
 
+def _ladder_id(value):
+    """A dunning ladder's id as the API shows it (text); whether the organization has it is checked on the
+    database (services.settings_store)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        _fail("A dunning ladder's id.", "Choose a dunning ladder.")
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 0 < int(text) <= MAX_ID:
+        _fail("A dunning ladder's id.", "Choose a dunning ladder.")
+    return str(int(text))
+
+
 def _object(value, keys, part=None):
     if not isinstance(value, dict):
         _fail("Must be an object.", part=part)
@@ -449,6 +476,8 @@ def field_rule(setting):
         return _enum(setting)
     if setting.kind == "term":
         return _term
+    if setting.kind == "ladder":
+        return _ladder_id
     return JSON_RULES[setting.name]
 
 

@@ -10,7 +10,7 @@ class SettingField:
     """One billing setting: JSON name, storage column, kind and system default."""
 
     name: str
-    kind: str  # bool | enum | int | decimal | string | term | json
+    kind: str  # bool | enum | int | decimal | string | term | json | ladder (a dunning ladder's id, as text)
     default: object = None
     inheritable: bool = True
     choices: tuple = ()
@@ -74,6 +74,9 @@ SETTING_FIELDS = (
        help="Off disables reminders and dunning notices."),
     _f("chargeDunningFees", "bool", True, label="Charge dunning fees", group=DUNNING),
     _f("dunningExempt", "bool", False, label="Dunning exempt", group=DUNNING),
+    # None on every layer: the organization has no ladder yet (its first ladder becomes its layer's value).
+    _f("dunningLadderId", "ladder", None, label="Dunning ladder", group=DUNNING,
+       help="The overdue rules the dunning timeline follows."),
     _f("taxExempt", "bool", False, label="Tax exempt", group=TAX),
     _f("taxExemptCode", "string", None, inheritable=False, max_length=255, label="Tax exempt code", group=TAX),
     _f("avalaraUsageType", "string", None, inheritable=False, max_length=4, label="Avalara usage type", group=TAX),

@@ -14,7 +14,9 @@ from portal.models.customer import (
 from portal.models.imports import CustomerImport, CustomerImportFile, CustomerImportRow, ImportMapping
 from portal.models.organization import (
     ApiToken,
+    CustomerGroup,
     DocumentTemplate,
+    DunningLadder,
     EmailTemplate,
     LegalEntity,
     Organization,
@@ -26,7 +28,7 @@ from portal.models.organization import (
 )
 
 __all__ = [
-    "Address", "ApiToken", "AuditEvent", "Contact", "Customer", "CustomerAlias", "CustomerImport",
+    "Address", "ApiToken", "AuditEvent", "Contact", "Customer", "CustomerAlias", "CustomerGroup", "DunningLadder", "CustomerImport",
     "CustomerImportFile", "CustomerImportRow", "ImportMapping", "CustomerSearchTerm", "CustomerTally",
     "CustomerSettings", "DocumentTemplate", "EmailTemplate", "IdempotencyRecord", "LegalEntity",
     "Organization", "OrganizationSettings", "OverdueRule", "PaymentMethod", "PropertyDefinition",

@@ -28,6 +28,7 @@ _COLUMN_TYPES = {
     "string": lambda: sa.String(255),
     "term": lambda: sa.String(16),
     "json": sa.JSON,
+    "ladder": sa.Integer,
 }
 
 

@@ -31,6 +31,8 @@ class Customer(db.Model):
         db.Index("ix_customer_org_country", "organization_id", "country", "name", "id"),
         db.Index("ix_customer_org_currency", "organization_id", "currency", "name", "id"),
         db.Index("ix_customer_org_legal_entity", "organization_id", "legal_entity_id"),
+        db.Index("ix_customer_org_status_group", "organization_id", "status", "group_id", "name", "id"),
+        db.Index("ix_customer_org_group", "organization_id", "group_id", "name", "id"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -43,6 +45,7 @@ class Customer(db.Model):
     country = db.Column(db.String(2), nullable=False)
     currency = db.Column(db.String(3), nullable=False)
     legal_entity_id = db.Column(db.ForeignKey("legal_entity.id"))
+    group_id = db.Column(db.ForeignKey("customer_group.id"))
     vat_id = db.Column(db.String(32))
     tax_country = db.Column(db.String(2))
     tax_id = db.Column(db.String(64))
@@ -54,6 +57,7 @@ class Customer(db.Model):
     version = db.Column(db.Integer, nullable=False, default=1)
 
     legal_entity = db.relationship("LegalEntity", lazy="joined")
+    group = db.relationship("CustomerGroup", lazy="joined")
     aliases = db.relationship("CustomerAlias", order_by="CustomerAlias.id", cascade="all, delete-orphan",
                               back_populates="customer")
     addresses = db.relationship("Address", order_by="(Address.is_main.desc(), Address.id)",

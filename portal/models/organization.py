@@ -143,11 +143,30 @@ class PropertyDefinition(db.Model):
     position = db.Column(db.Integer, nullable=False, default=0)
 
 
-class OverdueRule(db.Model):
-    """One step of the dunning ladder (SPEC §7)."""
+class DunningLadder(db.Model):
+    """A named ladder of up to five overdue rules (SPEC §7). The organization's default is its settings layer's
+    `dunningLadderId`, so exactly one ladder is the default by construction."""
+
+    __table_args__ = (db.UniqueConstraint("organization_id", "name"),)
 
     id = db.Column(db.Integer, primary_key=True)
     organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)
+    created_at = created_at_column()
+    updated_at = updated_at_column()
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    rules = db.relationship("OverdueRule", order_by="(OverdueRule.level, OverdueRule.id)", back_populates="ladder")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OverdueRule(db.Model):
+    """One step of a dunning ladder (SPEC §7)."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
+    ladder_id = db.Column(db.ForeignKey("dunning_ladder.id"), nullable=False, index=True)
     level = db.Column(db.Integer, nullable=False)
     days_overdue = db.Column(db.Integer, nullable=False)
     due_in_days = db.Column(db.Integer, nullable=False, default=7)
@@ -164,6 +183,7 @@ class OverdueRule(db.Model):
 
     email_template = db.relationship(EmailTemplate, lazy="joined")
     document_template = db.relationship(DocumentTemplate, lazy="joined")
+    ladder = db.relationship(DunningLadder, back_populates="rules")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -179,3 +199,23 @@ class OrganizationSettings(db.Model):
 
 
 add_setting_columns(OrganizationSettings, [f for f in INHERITABLE_FIELDS if f.stored])
+
+
+class CustomerGroup(db.Model):
+    """Customers that share billing settings: a settings layer between the organization and the customer (SPEC §6);
+    a NULL setting column inherits from the organization."""
+
+    __table_args__ = (db.UniqueConstraint("organization_id", "name"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organization.id"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    created_at = created_at_column()
+    updated_at = updated_at_column()
+    version = db.Column(db.Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+add_setting_columns(CustomerGroup, [f for f in INHERITABLE_FIELDS if f.stored])

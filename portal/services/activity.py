@@ -16,7 +16,9 @@ from portal.domain.validation import ValidationFailed, whole_number
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
+    CustomerGroup,
     DocumentTemplate,
+    DunningLadder,
     EmailTemplate,
     LegalEntity,
     PropertyDefinition,
@@ -155,19 +157,23 @@ def references(customer, events, extra_users=()):
     ids = lambda kind: sorted({n for n in (whole_number(str(v)) for v in wanted[kind]) if n is not None})  # noqa: E731
     if ids("legal_entities"):
         named("legal_entities", LegalEntity, ids("legal_entities"), name=LegalEntity.name, kind_of=LegalEntity.id)
+    if ids("groups"):
+        named("groups", CustomerGroup, ids("groups"), name=CustomerGroup.name, kind_of=CustomerGroup.id)
+    if ids("ladders"):
+        named("ladders", DunningLadder, ids("ladders"), name=DunningLadder.name, kind_of=DunningLadder.id)
     if ids("email_templates"):
         named("email_templates", EmailTemplate, ids("email_templates"), name=EmailTemplate.name,
               kind_of=EmailTemplate.id)
     if ids("document_templates"):
         named("document_templates", DocumentTemplate, ids("document_templates"), name=DocumentTemplate.name,
               kind_of=DocumentTemplate.id)
-    if ids("users"):
-        named("users", User, ids("users"), name=sa.case((User.name != "", User.name), else_=User.email),
-              kind_of=User.id)
+    # Always asked (an empty IN is no row): the page costs the same query whatever its events name.
+    named("users", User, ids("users"), name=sa.case((User.name != "", User.name), else_=User.email),
+          kind_of=User.id)
     if wanted["properties"]:
         named("properties", PropertyDefinition, sorted(wanted["properties"]), key=PropertyDefinition.key,
               name=PropertyDefinition.label, kind_of=PropertyDefinition.key, extra=PropertyDefinition.type)
-    found = {"legal_entities": {}, "email_templates": {}, "document_templates": {}, "users": {}, "properties": {}}
+    found = {"legal_entities": {}, "groups": {}, "ladders": {}, "email_templates": {}, "document_templates": {}, "users": {}, "properties": {}}
     if selects:
         for kind, key, name, extra, row_id in db.session.execute(sa.union_all(*selects)).all():
             if kind == "users":
@@ -179,7 +185,8 @@ def references(customer, events, extra_users=()):
     methods = {str(m.id): m.label for m in customer.payment_methods}
     gone = sorted({n for n in (whole_number(v) for v in wanted["payment_methods"] - set(methods)) if n is not None})
     return words.References(
-        currency=customer.currency, legal_entities=found["legal_entities"], payment_methods=methods,
+        currency=customer.currency, legal_entities=found["legal_entities"], groups=found["groups"],
+        ladders=found["ladders"], payment_methods=methods,
         removed_payment_methods=_removed_payment_methods(customer, gone), addresses=_address_names(customer),
         contacts={str(c.id): words.contact_name(c.first_name, c.last_name, c.email) for c in customer.contacts},
         properties=found["properties"], users=found["users"], email_templates=found["email_templates"],

@@ -143,6 +143,7 @@ class CustomerFilter:
     country: str = ""
     currency: str = ""
     legal_entity_id: int | None = None
+    group: str = ""  # a group's id as text, "none" for customers in no group, "" for any
     alias: str = ""
     sort: str = "name"
     descending: bool = False
@@ -156,6 +157,7 @@ class CustomerFilter:
         descending = sort.startswith("-")
         sort = sort.lstrip("-")
         legal_entity_id = args.get("legalEntityId") or args.get("legal_entity") or ""
+        group = str(args.get("groupId") or args.get("group") or "")
         return cls(
             q=rules.search_text(args.get("q"), 200),
             status=status if status in (*STATUSES, "all") else "active",
@@ -165,6 +167,7 @@ class CustomerFilter:
             currency=(args.get("currency") or "").upper() if (args.get("currency") or "").upper()
             in rules.CURRENCY_CODES else "",
             legal_entity_id=rules.whole_number(str(legal_entity_id)) or None,
+            group="none" if group == "none" else _id_text(group),
             alias=rules.search_text(args.get("alias"), ALIAS_MAX),
             sort=sort if sort in SORTS else "name",
             descending=descending,
@@ -175,7 +178,7 @@ class CustomerFilter:
         values = {
             "q": self.q, "status": self.status if self.status != "active" else "", "type": self.customer_type,
             "country": self.country, "currency": self.currency,
-            "legal_entity": self.legal_entity_id or "",
+            "legal_entity": self.legal_entity_id or "", "group": self.group,
             "sort": ("-" if self.descending else "") + self.sort if (self.sort, self.descending) != ("name", False)
             else "",
         }
@@ -190,7 +193,13 @@ class CustomerFilter:
     def narrowed(self):
         """Whether anything but the status filters (the tally counts by status alone)."""
         return bool(query_words(self.q) or self.customer_type or self.country or self.currency
-                    or self.legal_entity_id or self.alias)
+                    or self.legal_entity_id or self.group or self.alias)
+
+
+def _id_text(raw):
+    """An id filter as text ("0" stays, and matches nothing); "" when it is no id."""
+    number = rules.whole_number(raw) if raw else None
+    return "" if number is None else str(number)
 
 
 def _term_exists(word):
@@ -211,6 +220,10 @@ def _conditions(organization_id, flt, words):
         conditions.append(Customer.currency == flt.currency)
     if flt.legal_entity_id:
         conditions.append(Customer.legal_entity_id == flt.legal_entity_id)
+    if flt.group == "none":
+        conditions.append(Customer.group_id.is_(None))
+    elif flt.group:
+        conditions.append(Customer.group_id == int(flt.group))
     if flt.alias:
         conditions.append(sa.exists().where(CustomerAlias.customer_id == Customer.id,
                                             CustomerAlias.organization_id == organization_id,

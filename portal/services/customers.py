@@ -22,6 +22,7 @@ from portal.models.base import utcnow
 from portal.models.customer import CUSTOMER_TYPES, STATUSES
 from portal.services import audit
 from portal.services.customer_search import index_search_terms, search_terms
+from portal.services.groups import group_id_of
 
 ALIAS_MAX = 128
 DEBTOR_IDENT_MAX = 64
@@ -125,6 +126,7 @@ CUSTOMER_FIELD_RULES = {
     "country": lambda org, v, d: rules.country(v),
     "currency": lambda org, v, d: rules.currency(v),
     "legalEntityId": lambda org, v, d: legal_entity(org, v),
+    "groupId": lambda org, v, d: group_id_of(org, v),
     "vatId": _vat_rule,
     "taxCountry": lambda org, v, d: rules.country(v or None, required=False),
     "taxId": lambda org, v, d: rules.text(v, 64),
@@ -135,8 +137,9 @@ CUSTOMER_FIELD_RULES = {
 }
 CUSTOMER_COLUMNS = {
     "name": "name", "customerType": "customer_type", "language": "language", "country": "country",
-    "currency": "currency", "legalEntityId": "legal_entity_id", "vatId": "vat_id", "taxCountry": "tax_country",
-    "taxId": "tax_id", "taxRate": "tax_rate", "contractorReferences": "contractor_references", "status": "status",
+    "currency": "currency", "legalEntityId": "legal_entity_id", "groupId": "group_id", "vatId": "vat_id",
+    "taxCountry": "tax_country", "taxId": "tax_id", "taxRate": "tax_rate", "contractorReferences": "contractor_references",
+    "status": "status",
 }
 NEW_CUSTOMER_DEFAULTS = {"customerType": "B2B", "language": "en"}
 
@@ -316,7 +319,8 @@ def prepare_customers(organization_id, rows):
             "organization_id": organization_id, "debtor_ident": debtor_ident,
             "account_number": account_number_for(sequence), "name": row["name"],
             "customer_type": row["customerType"], "language": row["language"], "country": row["country"],
-            "currency": row["currency"], "legal_entity_id": row["legalEntityId"], "vat_id": row["vatId"],
+            "currency": row["currency"], "legal_entity_id": row["legalEntityId"], "group_id": row.get("groupId"),
+            "vat_id": row["vatId"],
             "tax_country": row["taxCountry"], "tax_id": row["taxId"], "tax_rate": row["taxRate"],
             "contractor_references": row["contractorReferences"], "status": "active"}
         address, contact = row["invoiceAddress"], row["primaryContact"]
@@ -374,8 +378,8 @@ def insert_customers(prepared):
 # customer_summary's fields that are plain columns (API name → column), in the audit trail's order
 SUMMARY_COLUMNS = {"name": "name", "debtorIdent": "debtor_ident", "accountNumber": "account_number",
                    "customerType": "customer_type", "language": "language", "country": "country",
-                   "currency": "currency", "legalEntityId": "legal_entity_id", "vatId": "vat_id",
-                   "taxCountry": "tax_country", "taxId": "tax_id", "taxRate": "tax_rate"}
+                   "currency": "currency", "legalEntityId": "legal_entity_id", "groupId": "group_id",
+                   "vatId": "vat_id", "taxCountry": "tax_country", "taxId": "tax_id", "taxRate": "tax_rate"}
 
 
 def _summary(column, aliases, primary_email):

@@ -11,9 +11,11 @@ from portal.models import (
     Contact,
     Customer,
     CustomerAlias,
+    CustomerGroup,
     CustomerSearchTerm,
     CustomerSettings,
     DocumentTemplate,
+    DunningLadder,
     EmailTemplate,
     LegalEntity,
     Organization,
@@ -109,12 +111,16 @@ def ensure_reference_data(organization, legal_entities):
                                         description="One page, original invoice summary")
         dunning_doc = DocumentTemplate(organization_id=org_id, name="Dunning letter",
                                        description="Formal notice with fee statement")
-        db.session.add_all([reminder_mail, dunning_mail, reminder_doc, dunning_doc])
+        standard = DunningLadder(organization_id=org_id, name="Standard")
+        db.session.add_all([reminder_mail, dunning_mail, reminder_doc, dunning_doc, standard])
         db.session.flush()
+        settings_row = db.session.get(OrganizationSettings, org_id)
+        if settings_row.dunning_ladder_id is None:
+            settings_row.dunning_ladder_id = standard.id
         db.session.add_all([
-            OverdueRule(organization_id=org_id, level=1, days_overdue=5, due_in_days=7, type="reminder",
+            OverdueRule(organization_id=org_id, ladder_id=standard.id, level=1, days_overdue=5, due_in_days=7, type="reminder",
                         email_template_id=reminder_mail.id, document_template_id=reminder_doc.id),
-            OverdueRule(organization_id=org_id, level=2, days_overdue=7, due_in_days=7, type="dunning",
+            OverdueRule(organization_id=org_id, ladder_id=standard.id, level=2, days_overdue=7, due_in_days=7, type="dunning",
                         email_template_id=dunning_mail.id, document_template_id=dunning_doc.id,
                         amount_in_cents=250),
         ])
@@ -139,7 +145,11 @@ def _vat_id(rng, country):
     return "DE" + body + mod_11_10.calc_check_digit(body)
 
 
-def _customer_rows(rng, organization_id, legal_entities, first_sequence, count, now):
+DEMO_GROUP = "Enterprise"
+DEMO_GROUP_SHARE = 10  # every tenth demo customer is in it
+
+
+def _customer_rows(rng, organization_id, legal_entities, first_sequence, count, now, group_id=None):
     countries = list(PLACES)
     for n in range(count):
         sequence = first_sequence + n
@@ -160,6 +170,7 @@ def _customer_rows(rng, organization_id, legal_entities, first_sequence, count, 
                 "organization_id": organization_id, "debtor_ident": generated_debtor_ident(sequence),
                 "account_number": account_number_for(sequence), "name": name, "customer_type": customer_type,
                 "language": language, "country": country, "currency": currency, "legal_entity_id": entity.id,
+                "group_id": group_id if sequence % DEMO_GROUP_SHARE == 0 else None,
                 "vat_id": _vat_id(rng, country) if customer_type == "B2B" else None, "tax_country": country,
                 "tax_rate": rng.choice(["0.00", "19.00", "20.00", "7.00"]), "contractor_references": [],
                 "status": "archived" if rng.random() < 0.04 else "active", "created_at": created,
@@ -185,6 +196,14 @@ def _insert_plain_rows(connection, table, columns, rows):
     connection.exec_driver_sql(sql, rows)
 
 
+def ensure_demo_group(organization):
+    """The demo's customer group (every tenth demo customer is in it): enterprise accounts pay in 45 days."""
+    if not db.session.scalar(sa.select(CustomerGroup.id).where(CustomerGroup.organization_id == organization.id)):
+        db.session.add(CustomerGroup(organization_id=organization.id, name=DEMO_GROUP, term="Net45",
+                                     description="Large accounts with negotiated payment terms"))
+        db.session.flush()
+
+
 def seed_customers(organization, count, batch_size=5000, seed=None):
     """Top the organization up to `count` customers; return how many were added."""
     existing = db.session.scalar(sa.select(sa.func.count(Customer.id))
@@ -200,7 +219,9 @@ def seed_customers(organization, count, batch_size=5000, seed=None):
         db.session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
     first_sequence = next_account_sequence(organization.id, missing)
     now = utcnow()
-    rows = list(_customer_rows(rng, organization.id, legal_entities, first_sequence, missing, now))
+    group_id = db.session.scalar(sa.select(CustomerGroup.id).where(CustomerGroup.organization_id == organization.id,
+                                                                  CustomerGroup.name == DEMO_GROUP))
+    rows = list(_customer_rows(rng, organization.id, legal_entities, first_sequence, missing, now, group_id))
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
         # Core executemany (no RETURNING per row); the ids are then read back in one query.
@@ -247,6 +268,7 @@ def seed_demo(customers=200, organization_slug=None, hash_password=None):
         if organization is None:
             raise LookupError(f"No organization with slug '{organization_slug}'.")
         ensure_reference_data(organization, [(organization.name, "DE", "EUR")])
+        ensure_demo_group(organization)
         added = seed_customers(organization, customers)
         _record_seed(organization, added)
         return logins, {organization.slug: added}
@@ -259,6 +281,7 @@ def seed_demo(customers=200, organization_slug=None, hash_password=None):
             ensure_user(organization, email, role, f"{role.capitalize()} {name.split()[0]}", password_hash)
             logins.append((email, DEMO_PASSWORD, role, name))
         ensure_reference_data(organization, legal_entities)
+        ensure_demo_group(organization)
         added[slug] = seed_customers(organization, customers)
         _record_seed(organization, added[slug])
     return logins, added

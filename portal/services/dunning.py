@@ -11,7 +11,17 @@ from portal.domain.dunning import (
 )
 from portal.domain.validation import Errors, ValidationFailed
 from portal.extensions import db
-from portal.models import DocumentTemplate, EmailTemplate, LegalEntity, OverdueRule
+from portal.models import (
+    Customer,
+    CustomerGroup,
+    CustomerSettings,
+    DocumentTemplate,
+    DunningLadder,
+    EmailTemplate,
+    LegalEntity,
+    OrganizationSettings,
+    OverdueRule,
+)
 from portal.services import audit, customer_search
 
 # --- templates ---------------------------------------------------------------------------------------------------
@@ -84,10 +94,144 @@ def currencies_in_use(organization_id):
     return currencies
 
 
-def ladder(organization_id):
-    """The organization's rules by level."""
-    return db.session.scalars(sa.select(OverdueRule).where(OverdueRule.organization_id == organization_id)
+def ladder(ladder_id):
+    """A ladder's rules by level."""
+    return db.session.scalars(sa.select(OverdueRule).where(OverdueRule.ladder_id == ladder_id)
                               .order_by(OverdueRule.level, OverdueRule.id)).all()
+
+
+# --- ladders -----------------------------------------------------------------------------------------------------
+
+STANDARD_LADDER = "Standard"
+
+
+def ladders(organization_id):
+    """The organization's ladders by name."""
+    return db.session.scalars(sa.select(DunningLadder).where(DunningLadder.organization_id == organization_id)
+                              .order_by(DunningLadder.name, DunningLadder.id)).all()
+
+
+def default_ladder_id(organization_id):
+    """The id of the organization's default ladder (its settings layer's dunningLadderId), or None."""
+    return db.session.scalar(sa.select(OrganizationSettings.dunning_ladder_id).where(
+        OrganizationSettings.organization_id == organization_id))
+
+
+def get_ladder(organization_id, ladder_id):
+    """One of the organization's ladders, or None."""
+    ladder_row = db.session.get(DunningLadder, ladder_id) if ladder_id else None
+    return ladder_row if ladder_row is not None and ladder_row.organization_id == organization_id else None
+
+
+def default_ladder(organization_id, create=False):
+    """The organization's default ladder; with `create`, an organization without ladders gets "Standard"."""
+    found = get_ladder(organization_id, default_ladder_id(organization_id))
+    if found is None and create:
+        found = create_ladder(organization_id, {"name": STANDARD_LADDER})
+    return found
+
+
+def _ladder_name(organization_id, data, current=None):
+    errors = Errors()
+    name = errors.check("name", rules.required_text, data.get("name"), 200, "Name")
+    errors.raise_if_any()
+    taken = db.session.scalar(sa.select(DunningLadder.id).where(
+        DunningLadder.organization_id == organization_id, sa.func.lower(DunningLadder.name) == name.lower(),
+        DunningLadder.id != (current.id if current is not None else -1)))
+    if taken:
+        raise ValidationFailed({"name": "Another ladder has this name; choose another."})
+    return name
+
+
+def create_ladder(organization_id, data):
+    """A new, empty ladder; the organization's first becomes its default."""
+    from portal.services import settings_store
+
+    name = _ladder_name(organization_id, data)
+    created = DunningLadder(organization_id=organization_id, name=name)
+    db.session.add(created)
+    db.session.flush()
+    audit.record(organization_id, "dunningLadder", created.id, "create", {"name": [None, name]})
+    if default_ladder_id(organization_id) is None or data.get("isDefault") is True:
+        settings_store.update_organization_settings(organization_id, {"dunningLadderId": str(created.id)})
+    return created
+
+
+def rename_ladder(ladder_row, data):
+    """A ladder's new name (unique in the organization, any case)."""
+    name = _ladder_name(ladder_row.organization_id, data, ladder_row)
+    if name != ladder_row.name:
+        audit.record(ladder_row.organization_id, "dunningLadder", ladder_row.id, "update",
+                     {"name": [ladder_row.name, name]})
+        ladder_row.name = name
+        db.session.flush()
+    return ladder_row
+
+
+def make_default(ladder_row):
+    """This ladder becomes the organization's default (every customer and group without a ladder of its own
+    follows it)."""
+    from portal.services import settings_store
+
+    settings_store.update_organization_settings(ladder_row.organization_id, {"dunningLadderId": str(ladder_row.id)})
+
+
+def ladder_usage(ladder_row):
+    """(customers, groups) that chose this ladder themselves."""
+    customers = db.session.scalar(sa.select(sa.func.count()).select_from(CustomerSettings).join(
+        Customer, Customer.id == CustomerSettings.customer_id).where(
+        Customer.organization_id == ladder_row.organization_id, CustomerSettings.dunning_ladder_id == ladder_row.id))
+    groups = db.session.scalar(sa.select(sa.func.count(CustomerGroup.id)).where(
+        CustomerGroup.organization_id == ladder_row.organization_id,
+        CustomerGroup.dunning_ladder_id == ladder_row.id))
+    return customers, groups
+
+
+def ladder_usages(organization_id):
+    """{ladder id: (customers, groups) that chose it themselves, rules}: three grouped queries for all ladders."""
+    customers = dict(db.session.execute(
+        sa.select(CustomerSettings.dunning_ladder_id, sa.func.count()).join(
+            Customer, Customer.id == CustomerSettings.customer_id).where(
+            Customer.organization_id == organization_id, CustomerSettings.dunning_ladder_id.is_not(None))
+        .group_by(CustomerSettings.dunning_ladder_id)).all())
+    groups = dict(db.session.execute(
+        sa.select(CustomerGroup.dunning_ladder_id, sa.func.count()).where(
+            CustomerGroup.organization_id == organization_id, CustomerGroup.dunning_ladder_id.is_not(None))
+        .group_by(CustomerGroup.dunning_ladder_id)).all())
+    rules_per = dict(db.session.execute(
+        sa.select(OverdueRule.ladder_id, sa.func.count()).where(OverdueRule.organization_id == organization_id)
+        .group_by(OverdueRule.ladder_id)).all())
+    return {ladder_id: (customers.get(ladder_id, 0), groups.get(ladder_id, 0), rules_per.get(ladder_id, 0))
+            for ladder_id in {*customers, *groups, *rules_per}}
+
+
+def _counted(number, word):
+    return f"{number} {word}{'s' if number != 1 else ''}"
+
+
+def delete_ladder(ladder_row):
+    """Remove a ladder (and its rules) that no customer or group uses and that is not the default."""
+    if ladder_row.id == default_ladder_id(ladder_row.organization_id):
+        raise ValidationFailed({"ladder": f"“{ladder_row.name}” is the default ladder; make another ladder the "
+                                          "default first."})
+    customers, groups = ladder_usage(ladder_row)
+    if customers or groups:
+        users = " and ".join(_counted(n, w) for n, w in ((customers, "customer"), (groups, "group")) if n)
+        raise ValidationFailed({"ladder": f"“{ladder_row.name}” is used by {users}; choose another ladder for "
+                                          f"{'them' if customers + groups > 1 else 'it'} first."})
+    for rule in ladder(ladder_row.id):
+        audit.record(rule.organization_id, "overdueRule", rule.id, "delete",
+                     {k: [v, None] for k, v in _summary(rule).items()})
+        db.session.delete(rule)
+    audit.record(ladder_row.organization_id, "dunningLadder", ladder_row.id, "delete", {"name": [ladder_row.name, None]})
+    db.session.delete(ladder_row)
+    db.session.flush()
+
+
+def effective_ladder(organization_id, resolved):
+    """The ladder a customer's effective dunningLadderId names, or None."""
+    value = resolved["dunningLadderId"].value
+    return get_ladder(organization_id, int(value)) if value else None
 
 
 MAX_DAYS = 3650
@@ -164,13 +308,15 @@ def _summary(rule):
             "sendLetter": rule.send_letter, "isEnabled": rule.is_enabled}
 
 
-def create_rule(organization_id, data):
-    """Add a rule at the bottom of the ladder (at most five)."""
-    existing = ladder(organization_id)
+def create_rule(ladder_row, data):
+    """Add a rule at the bottom of a ladder (at most five)."""
+    organization_id = ladder_row.organization_id
+    existing = ladder(ladder_row.id)
     if len(existing) >= MAX_RULES:
-        raise ValidationFailed({"level": f"At most {MAX_RULES} overdue rules; delete or change one instead."})
+        raise ValidationFailed({"level": f"At most {MAX_RULES} overdue rules per ladder; delete or change one "
+                                         "instead."})
     cleaned = clean_rule(organization_id, data)
-    rule = OverdueRule(organization_id=organization_id, level=len(existing) + 1, **cleaned)
+    rule = OverdueRule(organization_id=organization_id, ladder_id=ladder_row.id, level=len(existing) + 1, **cleaned)
     db.session.add(rule)
     db.session.flush()
     audit.record(organization_id, "overdueRule", rule.id, "create", {k: [None, v] for k, v in _summary(rule).items()})
@@ -211,7 +357,7 @@ def _renumber(rules_in_order):
 
 def move_rule(rule, level):
     """Put the rule at `level` (1..n); the others close up so levels stay 1..n without gaps."""
-    others = [r for r in ladder(rule.organization_id) if r.id != rule.id]
+    others = [r for r in ladder(rule.ladder_id) if r.id != rule.id]
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= len(others) + 1:
         raise ValidationFailed({"level": f"Level is 1 to {len(others) + 1}."})
     others.insert(level - 1, rule)
@@ -220,10 +366,10 @@ def move_rule(rule, level):
 
 def delete_rule(rule):
     audit.record(rule.organization_id, "overdueRule", rule.id, "delete", {k: [v, None] for k, v in _summary(rule).items()})
-    organization_id = rule.organization_id
+    ladder_id = rule.ladder_id
     db.session.delete(rule)
     db.session.flush()
-    _renumber(ladder(organization_id))
+    _renumber(ladder(ladder_id))
 
 
 
@@ -247,9 +393,15 @@ def timeline_for(customer, resolved, raw_date="", raw_amount=""):
             DEFAULT_INVOICE_AMOUNT * 10 ** dunning_domain.minor_units(customer.currency)
     except ValueError as error:
         errors["amount"], amount = str(error), None
-    result = None if errors else dunning_domain.timeline(resolved, ladder(customer.organization_id), invoice_date,
-                                                         amount, customer.currency)
+    result = None if errors else customer_timeline(customer, resolved, invoice_date, amount)
     return {"timeline": result, "timeline_errors": errors,
             "timeline_input": {"invoice_date": raw_date or (invoice_date.isoformat() if invoice_date else ""),
                                "amount": raw_amount or dunning_domain.money_input(amount, customer.currency)},
             "format_money": dunning_domain.format_money}
+
+
+def customer_timeline(customer, resolved, invoice_date, amount):
+    """The timeline of one invoice on the customer's effective ladder."""
+    used = effective_ladder(customer.organization_id, resolved)
+    return dunning_domain.timeline(resolved, ladder(used.id) if used else [], invoice_date, amount, customer.currency,
+                                   {"id": str(used.id), "name": used.name} if used else None)

@@ -26,6 +26,7 @@ from portal.domain.validation import ValidationFailed
 from portal.extensions import db
 from portal.models import (
     Customer,
+    CustomerGroup,
     CustomerImport,
     CustomerImportFile,
     CustomerImportRow,
@@ -120,7 +121,7 @@ def file_rows(job):
 
 
 class _Context:
-    """What previewing a chunk looks up once: the organization's legal entities, the customers its debtor idents
+    """What previewing a chunk looks up once: the organization's legal entities and groups, the customers its debtor idents
     name, and the idents earlier rows of the file used."""
 
     def __init__(self, job):
@@ -128,6 +129,8 @@ class _Context:
         self.organization_id = job.organization_id
         self.entities = {name.lower(): entity_id for entity_id, name in db.session.execute(
             sa.select(LegalEntity.id, LegalEntity.name).where(LegalEntity.organization_id == job.organization_id))}
+        self.groups = {name.lower(): group_id for group_id, name in db.session.execute(
+            sa.select(CustomerGroup.id, CustomerGroup.name).where(CustomerGroup.organization_id == job.organization_id))}
         self.column_of = {field: job.headers[i] for i, field in enumerate(job.mapping) if field}
         self.seen = {}  # debtor ident → line
         for line, values in db.session.execute(sa.select(CustomerImportRow.row_number, CustomerImportRow.values)
@@ -203,6 +206,13 @@ def preview_row(context, line, cells):
             named.append({"column": context.column_of["legalEntityId"],
                           "message": f"No legal entity is named “{texts['legalEntityId']}”. Add it under "
                                      "Organization → Legal entities, or correct the name."})
+    if "groupId" in texts:  # a group by its name; an empty cell takes the customer out of its group
+        name = texts["groupId"]
+        values["groupId"] = context.groups.get(name.lower()) if name else None
+        if name and values["groupId"] is None:
+            named.append({"column": context.column_of["groupId"],
+                          "message": f"No customer group is named “{name}”. Add it under Organization → Customer "
+                                     "groups, or correct the name."})
     customer = context.customers.get(ident) if ident else None
     found = []
     try:

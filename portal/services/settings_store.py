@@ -11,7 +11,9 @@ from portal.domain.validation import ValidationFailed
 from portal.extensions import db
 from portal.models import (
     Customer,
+    CustomerGroup,
     CustomerSettings,
+    DunningLadder,
     OrganizationSettings,
     PaymentMethod,
 )
@@ -19,8 +21,19 @@ from portal.services import audit
 from portal.services.customers import require_active
 
 
+def _stored_value(setting, value):
+    return str(value) if setting.kind == "ladder" and value is not None else value
+
+
 def _layer(row, fields):
-    return {f.name: getattr(row, f.column) for f in fields if f.stored} if row is not None else {}
+    return {f.name: _stored_value(f, getattr(row, f.column)) for f in fields if f.stored} if row is not None else {}
+
+
+def _column_value(setting, value):
+    return int(value) if setting.kind == "ladder" and value is not None else value
+
+
+GROUP_FIELDS = tuple(f for f in INHERITABLE_FIELDS if f.stored)
 
 
 def organization_settings(organization_id, for_update=False):
@@ -35,6 +48,33 @@ def organization_settings(organization_id, for_update=False):
 
 def organization_layer(organization_id):
     return _layer(db.session.get(OrganizationSettings, organization_id), INHERITABLE_FIELDS)
+
+
+def group_layer(group):
+    """A customer group's own values (None: inherits from the organization)."""
+    return _layer(group, GROUP_FIELDS)
+
+
+def layers_of(organization_values, group=None, customer_values=None):
+    """The layers above the defaults, lowest first: the organization's, the group's (if any), the customer's."""
+    layers = [rules.Layer(rules.ORGANIZATION, organization_values)]
+    if group is not None:
+        layers.append(rules.Layer(rules.GROUP, group_layer(group), group.name))
+    if customer_values is not None:
+        layers.append(rules.Layer(rules.CUSTOMER, customer_values))
+    return layers
+
+
+def inherited_by(customer, organization_values=None):
+    """What a customer inherits (its own layer left out): the group's values over the organization's."""
+    org = organization_layer(customer.organization_id) if organization_values is None else organization_values
+    return rules.resolve(layers_of(org, customer.group))
+
+
+def resolve_group(group, organization_values=None):
+    """A group's effective values and sources (its own over the organization's over the defaults)."""
+    org = organization_layer(group.organization_id) if organization_values is None else organization_values
+    return rules.resolve(layers_of(org, group))
 
 
 def customer_settings(customer):
@@ -56,12 +96,14 @@ def resolve_customer(customer, organization_layer_values=None):
     """Every field's effective value and source for one customer."""
     org = organization_layer(customer.organization_id) if organization_layer_values is None \
         else organization_layer_values
-    return rules.resolve(org, customer_layer(customer))
+    return rules.resolve(layers_of(org, customer.group, customer_layer(customer)))
 
 
 def resolve_many(organization_id, customer_ids):
-    """{customer id: resolved} for a page of customers in three queries, whatever their number."""
+    """{customer id: resolved} for a page of customers in four queries, whatever their number."""
     org = organization_layer(organization_id)
+    groups = dict(db.session.execute(sa.select(Customer.id, CustomerGroup).join(
+        CustomerGroup, CustomerGroup.id == Customer.group_id).where(Customer.id.in_(customer_ids))).all())
     rows = db.session.scalars(sa.select(CustomerSettings).where(CustomerSettings.customer_id.in_(customer_ids))).all()
     defaults = dict(db.session.execute(sa.select(PaymentMethod.customer_id, PaymentMethod.id).where(
         PaymentMethod.customer_id.in_(customer_ids), PaymentMethod.is_default)).all())
@@ -70,7 +112,7 @@ def resolve_many(organization_id, customer_ids):
     for customer_id in customer_ids:
         layer = _layer(by_customer.get(customer_id), STORED_FIELDS)
         layer["defaultPaymentMethodId"] = str(defaults[customer_id]) if customer_id in defaults else None
-        resolved[customer_id] = rules.resolve(org, layer)
+        resolved[customer_id] = rules.resolve(layers_of(org, groups.get(customer_id), layer))
     return resolved
 
 
@@ -101,7 +143,9 @@ def update_customer_settings(customer, changes):
         raise ValidationFailed({"defaultPaymentMethodId": "Choose one of this customer's payment methods."})
     if "defaultPaymentMethodId" in changed and default_method is None:
         changed.discard("defaultPaymentMethodId")  # a customer with payment methods always has a default one
-    effective = rules.effective_values(rules.resolve(organization_layer(customer.organization_id), new_layer))
+    check_ladder(customer.organization_id, cleaned, changed)
+    effective = rules.effective_values(rules.resolve(
+        layers_of(organization_layer(customer.organization_id), customer.group, new_layer)))
     errors = rules.cross_field_errors(effective, bool(customer.payment_methods), new_layer, changed)
     if errors:
         raise ValidationFailed(errors)
@@ -116,7 +160,7 @@ def update_customer_settings(customer, changes):
             set_default(customer, next(m for m in customer.payment_methods if str(m.id) == default_method),
                         record=False)
         elif setting.stored:
-            setattr(row, setting.column, new_layer[name])
+            setattr(row, setting.column, _column_value(setting, new_layer[name]))
     db.session.flush()
     audit.record(customer.organization_id, "settings", customer.id, "update", diff, customer_id=customer.id)
     return diff
@@ -130,41 +174,120 @@ def replace_customer_settings(customer, body):
     return update_customer_settings(customer, {f.name: body[f.name] for f in SETTING_FIELDS})
 
 
-def update_organization_settings(organization_id, changes):
-    """Set (or with None reset to the default) organization settings; audit; return the diff."""
-    row = organization_settings(organization_id, for_update=True)
+def ladder_labels(organization_id):
+    """{ladder id as text: its name}, by name: what a ladder setting shows and offers."""
+    return {str(ladder_id): name for ladder_id, name in db.session.execute(
+        sa.select(DunningLadder.id, DunningLadder.name).where(DunningLadder.organization_id == organization_id)
+        .order_by(DunningLadder.name, DunningLadder.id))}
+
+
+LADDER_MESSAGE = rules.Message("Not one of the organization's dunning ladders.", "Choose one of your dunning ladders.")
+
+
+def check_ladder(organization_id, cleaned, changed=None):
+    """A dunningLadderId being set must name one of the organization's ladders."""
+    value = cleaned.get("dunningLadderId")
+    if value is None or (changed is not None and "dunningLadderId" not in changed):
+        return
+    # A shared lock on the ladder: a delete (which locks it for update and counts its users) waits for this
+    # transaction, or this one sees the ladder gone.
+    if not db.session.scalar(sa.select(DunningLadder.id).where(
+            DunningLadder.id == int(value), DunningLadder.organization_id == organization_id)
+            .with_for_update(read=True)):
+        raise ValidationFailed({"dunningLadderId": LADDER_MESSAGE})
+
+
+def _update_layer(organization_id, row, changes, entity, entity_id):
+    """Set (or with None reset) an organization's or a group's values; audit; return the diff."""
     cleaned, errors = rules.clean_layer_values(changes, rules.ORGANIZATION_FIELDS)
     if errors:
         raise ValidationFailed(errors)
+    check_ladder(organization_id, cleaned)
     current = _layer(row, INHERITABLE_FIELDS)
     diff = {name: [_audit_value(current.get(name)), _audit_value(value)] for name, value in sorted(cleaned.items())
             if _audit_value(value) != _audit_value(current.get(name))}
     if not diff:
         return {}
     for name in diff:
-        setattr(row, rules.field(name).column, cleaned[name])
+        setting = rules.field(name)
+        setattr(row, setting.column, _column_value(setting, cleaned[name]))
     db.session.flush()
-    audit.record(organization_id, "organizationSettings", organization_id, "update", diff)
+    audit.record(organization_id, entity, entity_id, "update", diff)
     return diff
 
 
-def override_counts(organization_id):
-    """How many customers set each inheritable field themselves: one grouped query."""
-    stored = [f for f in INHERITABLE_FIELDS if f.stored]
-    columns = [sa.func.count(getattr(CustomerSettings, f.column)).label(f.name) for f in stored]
-    row = db.session.execute(sa.select(*columns).join(Customer, Customer.id == CustomerSettings.customer_id)
-                             .where(Customer.organization_id == organization_id)).one()
-    return dict(row._mapping)
+DEFAULT_LADDER_MESSAGE = rules.Message(
+    "One ladder is always the organization's default: choose which.",
+    "One ladder is always the default: choose which one.")
 
 
-def inheriting_count(organization_id, name, overrides=None):
-    """How many customers a change of the organization's value of `name` affects (`overrides`: how many set it
-    themselves, when the caller has counted them already)."""
-    total = db.session.scalar(sa.select(sa.func.count(Customer.id)).where(Customer.organization_id == organization_id))
-    return total - (override_counts(organization_id).get(name, 0) if overrides is None else overrides)
+def update_organization_settings(organization_id, changes):
+    """Set (or with None reset to the default) organization settings; audit; return the diff. The organization's
+    dunningLadderId is its default ladder: once it has ladders, one of them."""
+    row = organization_settings(organization_id, for_update=True)
+    if "dunningLadderId" in changes and changes["dunningLadderId"] is None and db.session.scalar(
+            sa.select(DunningLadder.id).where(DunningLadder.organization_id == organization_id).limit(1)):
+        raise ValidationFailed({"dunningLadderId": DEFAULT_LADDER_MESSAGE})
+    return _update_layer(organization_id, row, changes, "organizationSettings", organization_id)
 
 
-BULK_FIELDS = tuple(f for f in SETTING_FIELDS if f.stored and f.kind != "json")
+def update_group_settings(group, changes):
+    """Set (or with None reset to inherited) a group's settings; audit; return the diff."""
+    return _update_layer(group.organization_id, group, changes, "groupSettings", group.id)
+
+
+def replace_group_settings(group, body):
+    """PUT: every inheritable field present (None inherits)."""
+    missing = [f.name for f in INHERITABLE_FIELDS if f.name not in body]
+    if missing:
+        raise ValidationFailed({name: "Missing: PUT replaces every field (null inherits)." for name in missing})
+    return update_group_settings(group, {f.name: body[f.name] for f in INHERITABLE_FIELDS})
+
+
+def override_counts(organization_id, group_id=None):
+    """How many customers (of the organization, or of one group) set each inheritable field themselves: one grouped
+    query."""
+    columns = [sa.func.count(getattr(CustomerSettings, f.column)).label(f.name) for f in GROUP_FIELDS]
+    query = sa.select(*columns).join(Customer, Customer.id == CustomerSettings.customer_id).where(
+        Customer.organization_id == organization_id)
+    if group_id is not None:
+        query = query.where(Customer.group_id == group_id)
+    return dict(db.session.execute(query).one()._mapping)
+
+
+def group_override_counts(organization_id):
+    """How many groups set each inheritable field: one grouped query."""
+    columns = [sa.func.count(getattr(CustomerGroup, f.column)).label(f.name) for f in GROUP_FIELDS]
+    return dict(db.session.execute(sa.select(*columns).where(
+        CustomerGroup.organization_id == organization_id)).one()._mapping)
+
+
+def inheriting_count(organization_id, name):
+    """How many customers a change of the organization's value of `name` affects: those that set it neither
+    themselves nor through their group."""
+    setting = rules.field(name)
+    if not setting.stored:
+        return 0
+    query = (sa.select(sa.func.count(Customer.id))
+             .outerjoin(CustomerSettings, CustomerSettings.customer_id == Customer.id)
+             .outerjoin(CustomerGroup, CustomerGroup.id == Customer.group_id)
+             .where(Customer.organization_id == organization_id, getattr(CustomerSettings, setting.column).is_(None),
+                    getattr(CustomerGroup, setting.column).is_(None)))
+    return db.session.scalar(query)
+
+
+def group_inheriting_count(group, name):
+    """How many of a group's customers a change of the group's value of `name` affects: those that do not set it
+    themselves."""
+    setting = rules.field(name)
+    query = (sa.select(sa.func.count(Customer.id))
+             .outerjoin(CustomerSettings, CustomerSettings.customer_id == Customer.id)
+             .where(Customer.organization_id == group.organization_id, Customer.group_id == group.id,
+                    getattr(CustomerSettings, setting.column).is_(None)))
+    return db.session.scalar(query)
+
+
+BULK_FIELDS = tuple(f for f in SETTING_FIELDS if f.stored and f.kind not in ("json", "ladder"))
 
 
 def bulk_update(organization_id, customer_ids, name, value, batch=500):

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from portal.domain import dunning as dunning_domain
-from portal.domain.settings import resolve
+from portal.domain.settings import Layer, resolve
 
 
 @dataclass
@@ -22,7 +22,34 @@ LADDER = [Rule(1, 5), Rule(2, 7, 7, "dunning", 250), Rule(3, 10, 14, "dunning", 
 
 
 def timeline_for(own=None, org=None, rules=LADDER, invoice=date(2026, 3, 2)):
-    return dunning_domain.timeline(resolve(org or {}, own or {}), rules, invoice, 119000, "EUR")
+    return dunning_domain.timeline(resolve([Layer("organization", org or {}), Layer("customer", own or {})]), rules,
+                                   invoice, 119000, "EUR")
+
+
+GENTLE = [Rule(1, 14, 14), Rule(2, 21, 14, "dunning", 100)]
+
+
+def test_a_groups_ladder_and_term_shape_the_timeline_and_are_named():
+    """A customer of a group with its own (gentle) ladder and term: the timeline follows the ladder it is given, names
+    it and says where the ladder and the term come from."""
+    resolved = resolve([Layer("organization", {"dunningLadderId": "1", "term": "Net14"}),
+                        Layer("group", {"dunningLadderId": "2", "term": "Net30"}, "Public sector DE"),
+                        Layer("customer", {})])
+    result = dunning_domain.timeline(resolved, GENTLE, date(2026, 3, 2), 119000, "EUR",
+                                     {"id": "2", "name": "Gentle"})
+    assert result["ladder"] == {"id": "2", "name": "Gentle"}
+    assert result["dueDate"] == "2026-04-01"
+    assert [(step["level"], step["sendDate"], step["feeInCents"]) for step in result["steps"]] == [
+        (1, "2026-04-15", 0), (2, "2026-05-20", 100)]
+    assert result["notes"][:2] == [
+        "Payment term Due 30 days after the invoice date (Inherited from Group Public sector DE): due 2026-04-01.",
+        "Dunning ladder “Gentle” (Inherited from Group Public sector DE)."]
+
+
+def test_without_a_ladder_nothing_is_sent_and_the_timeline_says_why():
+    result = dunning_domain.timeline(resolve(), [], date(2026, 3, 2), 119000, "EUR", None)
+    assert result["ladder"] is None and result["steps"] == []
+    assert "The organization has no dunning ladder yet: nothing is sent." in result["notes"]
 
 
 def test_steps_follow_the_due_date_and_each_other():

@@ -12,61 +12,105 @@ INHERITABLE = [f.name for f in SETTING_FIELDS if f.inheritable]
 CUSTOMER_ONLY = [f.name for f in SETTING_FIELDS if not f.inheritable]
 
 
+def layers(org=None, own=None, group=None, group_name="Public sector"):
+    """The resolver's layers, lowest first: organization, the group (when given), the customer."""
+    result = [s.Layer("organization", org or {})]
+    if group is not None:
+        result.append(s.Layer("group", group, group_name))
+    result.append(s.Layer("customer", own or {}))
+    return result
+
+
 def test_nothing_set_uses_the_defaults():
-    resolved = s.resolve({}, {})
+    resolved = s.resolve(layers())
     assert resolved["term"] == s.Resolved("Net14", "default")
     assert resolved["autoCollect"] == s.Resolved(False, "default")
     assert len(resolved) == len(SETTING_FIELDS)
+    assert s.resolve() == resolved  # no layers at all: the defaults
 
 
 def test_organization_overrides_default_and_customer_overrides_organization():
-    resolved = s.resolve({"term": "Net30", "sendPaymentReminders": False}, {"term": "Net7"})
+    resolved = s.resolve(layers({"term": "Net30", "sendPaymentReminders": False}, {"term": "Net7"}))
     assert resolved["term"] == s.Resolved("Net7", "customer")
     assert resolved["sendPaymentReminders"] == s.Resolved(False, "organization")
 
 
+def test_a_group_sits_between_the_organization_and_the_customer():
+    resolved = s.resolve(layers({"term": "Net30", "eInvoiceFormat": "zugferd", "autoCollect": True},
+                                {"term": "Net7"}, {"term": "Net60", "eInvoiceFormat": "xrechnung-ubl"}))
+    assert resolved["term"] == s.Resolved("Net7", "customer")
+    assert resolved["eInvoiceFormat"] == s.Resolved("xrechnung-ubl", "group", "Public sector")
+    assert resolved["autoCollect"] == s.Resolved(True, "organization")
+    assert s.source_words(resolved["eInvoiceFormat"]) == "Inherited from Group Public sector"
+    assert s.source_words(resolved["autoCollect"]) == "Inherited from Organization"
+
+
 def test_false_and_zero_are_values_not_gaps():
-    resolved = s.resolve({"autoSendDocuments": False, "customerGracePeriod": 0}, {"chargeDunningFees": False})
+    resolved = s.resolve(layers({"autoSendDocuments": False, "customerGracePeriod": 0}, {"chargeDunningFees": False},
+                                {"dunningExempt": False}))
     assert resolved["autoSendDocuments"] == s.Resolved(False, "organization")
     assert resolved["customerGracePeriod"] == s.Resolved(0, "organization")
     assert resolved["chargeDunningFees"] == s.Resolved(False, "customer")
+    assert resolved["dunningExempt"] == s.Resolved(False, "group", "Public sector")
 
 
-def test_customer_only_fields_ignore_the_organization_layer():
-    resolved = s.resolve({"taxExemptCode": "ORG"}, {})
+def test_customer_only_fields_ignore_the_organization_and_group_layers():
+    resolved = s.resolve(layers({"taxExemptCode": "ORG"}, {}, {"taxExemptCode": "GROUP"}))
     assert resolved["taxExemptCode"] == s.Resolved(None, "default")
 
 
 values = st.one_of(st.none(), st.booleans(), st.integers(0, 5), st.sampled_from(["Net7", "Net30", "MFI1"]))
+any_layer = st.dictionaries(st.sampled_from([f.name for f in SETTING_FIELDS]), values)
 
 
-@given(org=st.dictionaries(st.sampled_from([f.name for f in SETTING_FIELDS]), values),
-       own=st.dictionaries(st.sampled_from([f.name for f in SETTING_FIELDS]), values))
-def test_resolution_matches_the_simple_model(org, own):
-    """Model: the first non-null of customer, organization (inheritable only), default."""
-    resolved = s.resolve(org, own)
+@given(org=any_layer, group=st.one_of(st.none(), any_layer), own=any_layer)
+def test_resolution_matches_the_simple_model(org, group, own):
+    """Model: the first non-null of customer, group (inheritable only, when the customer has one), organization
+    (inheritable only), default."""
+    resolved = s.resolve(layers(org, own, group))
     for setting in SETTING_FIELDS:
-        chain = [(own.get(setting.name), "customer")]
+        chain = [(own.get(setting.name), "customer", "")]
         if setting.inheritable:
-            chain.append((org.get(setting.name), "organization"))
-        chain.append((DEFAULTS[setting.name], "default"))
-        value, source = next((v, src) for v, src in chain if v is not None or src == "default")
-        assert resolved[setting.name] == s.Resolved(value, source)
+            chain.append(((group or {}).get(setting.name), "group", "Public sector"))
+            chain.append((org.get(setting.name), "organization", ""))
+        chain.append((DEFAULTS[setting.name], "default", ""))
+        value, source, via = next((v, src, via) for v, src, via in chain if v is not None or src == "default")
+        assert resolved[setting.name] == s.Resolved(value, source, via)
 
 
-@given(org=st.dictionaries(st.sampled_from(INHERITABLE), values), name=st.sampled_from(INHERITABLE),
+inheritable_layer = st.dictionaries(st.sampled_from(INHERITABLE), values)
+
+
+@given(org=inheritable_layer, group=st.one_of(st.none(), inheritable_layer), name=st.sampled_from(INHERITABLE),
        value=values.filter(lambda v: v is not None))
-def test_an_override_wins_and_a_reset_inherits_again(org, name, value):
-    assert s.resolve(org, {name: value})[name] == s.Resolved(value, "customer")
-    assert s.resolve(org, {name: None})[name] == s.resolve(org, {})[name]
+def test_an_override_wins_and_a_reset_inherits_again(org, group, name, value):
+    """A customer's own value wins; reset, the customer gets what its group (else the organization) gives."""
+    assert s.resolve(layers(org, {name: value}, group))[name] == s.Resolved(value, "customer")
+    assert s.resolve(layers(org, {name: None}, group))[name] == s.resolve(layers(org, {}, group))[name]
+    inherited = s.resolve(layers(org, {}, group))[name]
+    expected = (group or {}).get(name)
+    assert inherited.value == (expected if expected is not None else s.resolve(layers(org))[name].value)
+    assert inherited.source == ("group" if expected is not None else s.resolve(layers(org))[name].source)
 
 
-@given(org=st.dictionaries(st.sampled_from(INHERITABLE), values), name=st.sampled_from(INHERITABLE),
+@given(org=inheritable_layer, group=st.one_of(st.none(), inheritable_layer), name=st.sampled_from(INHERITABLE),
        new=values.filter(lambda v: v is not None), own=values.filter(lambda v: v is not None))
-def test_an_organization_change_reaches_inheriting_customers_only(org, name, new, own):
+def test_an_organization_change_reaches_inheriting_customers_only(org, group, name, new, own):
+    """An organization change reaches a customer that sets the field neither itself nor through its group."""
     changed = {**org, name: new}
-    assert s.resolve(changed, {})[name].value == new
-    assert s.resolve(changed, {name: own})[name].value == own
+    group_sets = group is not None and group.get(name) is not None
+    assert s.resolve(layers(changed, {}, group))[name].value == (group[name] if group_sets else new)
+    assert s.resolve(layers(changed, {name: own}, group))[name].value == own
+
+
+@given(org=inheritable_layer, group=inheritable_layer, name=st.sampled_from(INHERITABLE),
+       new=values.filter(lambda v: v is not None), own=values.filter(lambda v: v is not None))
+def test_a_group_change_reaches_its_inheriting_customers_only(org, group, name, new, own):
+    """A group change reaches its customers that do not set the field, and none that do; not a customer outside."""
+    changed = {**group, name: new}
+    assert s.resolve(layers(org, {}, changed))[name] == s.Resolved(new, "group", "Public sector")
+    assert s.resolve(layers(org, {name: own}, changed))[name].value == own
+    assert s.resolve(layers(org, {}))[name] == s.resolve(layers(org, {}, {}))[name]
 
 
 @pytest.mark.parametrize("term, invoice, due", [
