@@ -13,7 +13,8 @@ from tests.security.conftest import sign_in, site  # noqa: F401  (fixtures: the 
 GET_ENDPOINTS = sorted({e for e, _m in route_cases(("GET",))} - {"customers.export_csv", "static"})
 API_LISTS = ["/api/v1/customers", "/api/v1/customers?q=customer", "/api/v1/customers/{id}/addresses",
              "/api/v1/customers/{id}/contacts", "/api/v1/customers/{id}/events",
-             "/api/v1/dunning/overdue-rules", "/api/v1/customers/{id}/settings",
+             "/api/v1/dunning/overdue-rules", "/api/v1/customers/{id}/settings", "/api/v1/groups",
+             "/api/v1/dunning/ladders", "/api/v1/groups/{group}/settings",
              "/api/v1/customers/{id}/dunning-timeline?invoiceDate=2026-01-15&amountInCents=10000"]
 
 
@@ -59,7 +60,8 @@ def test_every_page_and_fragment_runs_as_many_queries_with_much_data_as_with_lit
 def test_every_api_list_runs_as_many_queries_with_much_data_as_with_little(app, client, site, make, count_queries):
     _token, secret = create_token(site.org.id, "counting")
     db.session.commit()
-    urls = [(url.format(id=site.customer.id), None) for url in API_LISTS]
+    group = site.ids(site.org, site.customer)["group_id"]
+    urls = [(url.format(id=site.customer.id, group=group), None) for url in API_LISTS]
 
     def measure():
         found = {}

@@ -1,15 +1,15 @@
 """Organization → Dunning: the overdue-rule ladder and the email and document templates. Each rule and each
 template is an entry of the inline-edit flow; reorder, enable/disable and delete are buttons on the ladder."""
 import sqlalchemy as sa
-from flask import flash, request, url_for
+from flask import abort, flash, request, url_for
 
 from portal.admin import bp
-from portal.admin.forms import DocumentTemplateForm, EmailTemplateForm, RuleForm
+from portal.admin.forms import DocumentTemplateForm, EmailTemplateForm, LadderForm, RuleForm
 from portal.auth import current_org_id, get_in_org_or_404, role_required
 from portal.domain import dunning as dunning_domain
 from portal.domain.validation import ValidationFailed, whole_number
 from portal.extensions import db
-from portal.models import DocumentTemplate, EmailTemplate, OverdueRule
+from portal.models import DocumentTemplate, DunningLadder, EmailTemplate, OverdueRule
 from portal.services import dunning
 from portal.web.inline import CreatableEntry, register
 from portal.web.render import done, redirect_to, render, targets
@@ -23,8 +23,22 @@ def _templates(model):
                               .order_by(model.name)).all()
 
 
-def _ladder_context(**extra):
-    context = {"rules": dunning.ladder(current_org_id()), "currencies": dunning.currencies_in_use(current_org_id()),
+def selected_ladder():
+    """The ladder the page shows: `?ladder=` (or the form's `ladder`), else the organization's default; 404 for
+    one that is not the organization's; None when it has no ladder."""
+    raw = request.values.get("ladder")
+    if raw not in (None, ""):
+        return dunning.get_ladder(current_org_id(), whole_number(raw)) or abort(404)
+    return dunning.default_ladder(current_org_id())
+
+
+def _ladder_context(ladder=None, **extra):
+    organization_id = current_org_id()
+    context = {"ladder": ladder, "rules": dunning.ladder(ladder.id) if ladder else [],
+               "ladders": dunning.ladders(organization_id), "default_id": dunning.default_ladder_id(organization_id),
+               "usages": dunning.ladder_usages(organization_id), "new_ladder_form": LadderForm(formdata=None,
+                                                                                               prefix="new-ladder"),
+               "currencies": dunning.currencies_in_use(organization_id),
                "editing": None, "focus": None, "form": None, "conflict": None, "max_rules": dunning_domain.MAX_RULES,
                "fee_in_currencies": dunning_domain.fee_in_currencies, "fee_example": dunning_domain.fee_example(),
                "fee_preview_of": fee_preview_of,
@@ -33,16 +47,105 @@ def _ladder_context(**extra):
     return context
 
 
-def _ladder(status=200, **extra):
+def _ladder(ladder, status=200, block="ladder", headers=None, **extra):
     """The ladder: the page, or for htmx its block (with a toast for what was just done)."""
-    return render(LADDER_PAGE, "ladder", status=status, **_ladder_context(**extra))
+    return render(LADDER_PAGE, block, status=status, headers=headers, **_ladder_context(ladder, **extra))
+
+
+def _page_url(ladder):
+    return url_for("admin.dunning_rules", ladder=ladder.id if ladder else None)
 
 
 @bp.route("/dunning")
 @role_required("admin")
 def dunning_rules():
-    """The ladder of overdue rules."""
-    return _ladder(focus=f"rule-{request.args['focus']}" if whole_number(request.args.get("focus")) else None)
+    """The organization's dunning ladders and the overdue rules of one of them."""
+    return _ladder(selected_ladder(), block=None,
+                   focus=f"rule-{request.args['focus']}" if whole_number(request.args.get("focus")) else None)
+
+
+class LadderEntry(CreatableEntry):
+    """A dunning ladder's name: its line in the list of ladders turns into its form; new ones are added below."""
+
+    name = "ladder"
+    template = page_template = LADDER_PAGE
+    read_block = "ladder_item"
+    form_block = "ladder_form"
+    new_block = "ladder_new"
+    role = read_role = "admin"
+
+    def load(self, for_update=False, ladder_id=None):
+        return get_in_org_or_404(DunningLadder, ladder_id, for_update=for_update)
+
+    def load_parent(self, for_update=False):
+        return current_org_id()
+
+    def form_class(self, subject):
+        return LadderForm
+
+    def prefix(self, subject):
+        return f"ladder-{subject.id}" if subject is not None else "new-ladder"
+
+    def initial(self, subject):
+        return LadderForm.initial(subject)
+
+    def save(self, subject, form):
+        dunning.rename_ladder(subject, form.to_api())
+
+    def create(self, parent, form):
+        return dunning.create_ladder(parent, form.to_api())
+
+    def key(self, subject):
+        return f"ladder-{subject.id}"
+
+    def new_key(self):
+        return "ladder-new"
+
+    def context(self, subject, **extra):
+        return _ladder_context(selected_ladder(), item=subject, **extra)
+
+    def new_context(self, parent, form=None, **extra):
+        return _ladder_context(selected_ladder(), new_ladder_form=form or LadderForm(formdata=None,
+                                                                                      prefix="new-ladder"),
+                               **({"form": form} if form is not None else {}), **extra)
+
+    def done_url(self, subject):
+        return url_for("admin.dunning_rules", ladder=subject.id)
+
+    def saved_message(self, subject):
+        return f"Ladder “{subject.name}” saved."
+
+    def created(self, parent, subject):
+        return done(f"Ladder “{subject.name}” added; add its rules below.", self.done_url(subject), lambda: render(
+            LADDER_PAGE, "page_body", headers={"HX-Retarget": "#dunning-page", "HX-Reswap": "outerHTML",
+                                               "HX-Push-Url": self.done_url(subject)},
+            **_ladder_context(subject, focus="rule-add")))
+
+
+register(bp, LadderEntry(), "/dunning/ladders/<int:ladder_id>", "/dunning/ladders/new", "/dunning/ladders")
+
+
+@bp.post("/dunning/ladders/<int:ladder_id>/<any(default, delete):action>")
+@role_required("admin")
+def ladder_action(ladder_id, action):
+    """Make a ladder the default, or delete one that nobody uses; the page is redrawn with a confirmation."""
+    ladder = get_in_org_or_404(DunningLadder, ladder_id, for_update=True)
+    name = ladder.name
+    try:
+        if action == "default":
+            dunning.make_default(ladder)
+            message, shown = f"“{name}” is now the default ladder.", ladder
+        else:
+            dunning.delete_ladder(ladder)
+            message, shown = f"Ladder “{name}” deleted.", None
+        db.session.commit()
+    except ValidationFailed as failed:
+        db.session.rollback()
+        flash(failed.errors["ladder"], "error")
+        return done(None, _page_url(ladder), lambda: _ladder(ladder, status=409, block="page_body"))
+    shown = shown or dunning.default_ladder(current_org_id())
+    return done(message, _page_url(shown), lambda: _ladder(shown, block="page_body", headers={
+        "HX-Push-Url": _page_url(shown)}))
 
 
 class RuleEntry(CreatableEntry):
@@ -60,7 +163,7 @@ class RuleEntry(CreatableEntry):
         return get_in_org_or_404(OverdueRule, rule_id, for_update=for_update)
 
     def load_parent(self, for_update=False):
-        return current_org_id()
+        return selected_ladder() or abort(404)
 
     def form_class(self, subject):
         return RuleForm
@@ -88,21 +191,22 @@ class RuleEntry(CreatableEntry):
         return "rule-new"
 
     def context(self, subject, **extra):
-        return _ladder_context(rule=subject, **extra)
+        return _ladder_context(subject.ladder, rule=subject, **extra)
 
     def new_context(self, parent, **extra):
-        return _ladder_context(**extra)
+        return _ladder_context(parent, **extra)
 
     def done_url(self, subject):
-        return url_for("admin.dunning_rules")
+        return url_for("admin.dunning_rules", ladder=subject.ladder_id)
 
     def saved_message(self, subject):
         return f"Level {subject.level} saved."
 
     def created(self, parent, subject):
+        # the whole page: the list of ladders counts the new rule too
         return done(f"Level {subject.level} {subject.type} added.", self.done_url(subject), lambda: render(
-            LADDER_PAGE, "ladder", headers={"HX-Retarget": "#ladder", "HX-Reswap": "outerHTML"},
-            **_ladder_context(focus=self.key(subject))))
+            LADDER_PAGE, "page_body", headers={"HX-Retarget": "#dunning-page", "HX-Reswap": "outerHTML"},
+            **_ladder_context(parent, focus=self.key(subject))))
 
 
 register(bp, RuleEntry(), "/dunning/<int:rule_id>", "/dunning/new", "/dunning")
@@ -130,7 +234,7 @@ def fee_preview_of(typed):
 def overdue_rule_action(rule_id, action):
     """Enable, disable, move or delete a rule; the ladder is redrawn with a confirmation."""
     rule = get_in_org_or_404(OverdueRule, rule_id, for_update=True)
-    level = rule.level
+    level, ladder = rule.level, rule.ladder
     if action in ("enable", "disable"):
         dunning.set_enabled(rule, action == "enable")
         message = f"Level {level} {'enabled' if action == 'enable' else 'disabled'}."
@@ -139,19 +243,22 @@ def overdue_rule_action(rule_id, action):
         message = f"Level {level} deleted; the levels below moved up."
     else:
         target = level - 1 if action == "up" else level + 1
-        if not 1 <= target <= len(dunning.ladder(current_org_id())):
+        if not 1 <= target <= len(dunning.ladder(ladder.id)):
             # The page was older than the ladder (someone reordered it meanwhile): show the ladder as it is now.
             flash(f"Level {level} is already at the {'top' if action == 'up' else 'bottom'}; the ladder is shown "
                   "as it is now.", "error")
-            return done(None, url_for("admin.dunning_rules"), lambda: _ladder(status=409))
+            return done(None, _page_url(ladder), lambda: _ladder(ladder, status=409))
         dunning.move_rule(rule, target)
         message = f"Moved to level {target}."
     db.session.commit()
     focus = None if action == "delete" else f"{action}-{rule_id}"
-    if action in ("up", "down") and target in (1, len(dunning.ladder(current_org_id()))):
+    if action in ("up", "down") and target in (1, len(dunning.ladder(ladder.id))):
         # At the top or bottom the pressed arrow is gone: the moved rule's other arrow keeps the focus in its place.
         focus = f"{'down' if action == 'up' else 'up'}-{rule_id}"
-    return done(message, url_for("admin.dunning_rules"), lambda: _ladder(focus=focus))
+    if action == "delete":  # the list of ladders counts its rules: the whole page
+        return done(message, _page_url(ladder), lambda: _ladder(ladder, block="page_body", headers={
+            "HX-Retarget": "#dunning-page", "HX-Reswap": "outerHTML"}))
+    return done(message, _page_url(ladder), lambda: _ladder(ladder, focus=focus))
 
 
 # --- templates ----------------------------------------------------------------------------------------------

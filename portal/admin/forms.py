@@ -120,3 +120,32 @@ class LegalEntityForm(InlineForm):
 
     def to_api(self):
         return {"name": self.name.data, "country": self.country.data, "currency": self.currency.data}
+
+
+class GroupForm(InlineForm):
+    """A customer group: its name and what it is for."""
+
+    name = StringField("Name", render_kw={"maxlength": 200})
+    description = TextAreaField("Description", render_kw={"rows": 2, "maxlength": 2000})
+    FIELD_FOR_ERROR = {"name": "name", "description": "description"}
+
+    @classmethod
+    def initial(cls, group):
+        return {"name": group.name, "description": group.description}
+
+    def to_api(self):
+        return {"name": self.name.data, "description": self.description.data}
+
+
+class LadderForm(InlineForm):
+    """A dunning ladder's name."""
+
+    name = StringField("Ladder name", render_kw={"maxlength": 200})
+    FIELD_FOR_ERROR = {"name": "name"}
+
+    @classmethod
+    def initial(cls, ladder):
+        return {"name": ladder.name}
+
+    def to_api(self):
+        return {"name": self.name.data}

@@ -19,14 +19,26 @@ from portal.web.settings_rows import (
 
 PAGE = "admin/settings.html"
 ORGANIZATION_ROWS = row_names(INHERITABLE_FIELDS)
-DEFAULTS = settings_rules.resolve({}, {})
+DEFAULTS = settings_rules.resolve()
+
+
+def override_counts(organization_id):
+    """{setting: (customers that override it, groups that override it)}."""
+    customers = settings_store.override_counts(organization_id)
+    groups = settings_store.group_override_counts(organization_id)
+    return {name: (count, groups.get(name, 0)) for name, count in customers.items()}
+
+
+def _organization_resolved(own):
+    return settings_rules.resolve([settings_rules.Layer(settings_rules.ORGANIZATION, own)])
 
 
 def _page_context(**extra):
     organization_id = current_org_id()
     own = settings_store.organization_layer(organization_id)
-    groups = rows_for(settings_rules.resolve(own, {}), own, INHERITABLE_FIELDS,
-                      settings_store.override_counts(organization_id), inherited=DEFAULTS, scope="organization")
+    groups = rows_for(_organization_resolved(own), own, INHERITABLE_FIELDS, override_counts(organization_id),
+                      inherited=DEFAULTS, scope="organization",
+                      ladder_labels=settings_store.ladder_labels(organization_id))
     context = {"scope": "organization", "can_edit": True, "groups": groups, "focus": None, "editing": None,
                "form": None, "conflict": None, "back_url": url_for("admin.settings")}
     context.update(extra)
@@ -53,16 +65,16 @@ class OrganizationSettingEntry(SettingRowEntry):
         if for_update:
             settings_store.organization_settings(organization_id, for_update=True)
         own = settings_store.organization_layer(organization_id)
-        row = build_row(name, settings, settings_rules.resolve(own, {}), own, "organization",
-                        settings_store.override_counts(organization_id), inherited=DEFAULTS)
+        row = build_row(name, settings, _organization_resolved(own), own, "organization",
+                        override_counts(organization_id), inherited=DEFAULTS,
+                        ladder_labels=settings_store.ladder_labels(organization_id))
         return SettingSubject(organization_id, row)
 
     def save(self, subject, form):
         settings_store.update_organization_settings(subject.owner, self.changes(subject, form))
 
     def context(self, subject, form=None, **extra):
-        affected = {part.name: settings_store.inheriting_count(subject.owner, part.name, part.override_count or 0)
-                    for part in subject.row.parts}
+        affected = {part.name: settings_store.inheriting_count(subject.owner, part.name) for part in subject.row.parts}
         return _page_context(**self.row_context(subject, form), form=form, affected=affected, **extra)
 
     def done_url(self, subject):

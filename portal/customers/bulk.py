@@ -1,4 +1,5 @@
-"""Bulk change: set or reset one setting for the selected customers, or all that match the filter.
+"""Bulk change: set or reset one setting for the selected customers, or all that match the filter; or move them
+to a group.
 
 Review checks the value by the field's rule and shows the count; Apply checks every customer's rules and
 changes all of them or none. Errors at either step are shown in the dialog, with the input kept."""
@@ -12,7 +13,7 @@ from portal.domain.settings_fields import FIELDS_BY_NAME
 from portal.domain.validation import ValidationFailed, whole_number
 from portal.extensions import db
 from portal.models import Customer
-from portal.services import customer_search
+from portal.services import customer_search, groups
 from portal.services import settings_store as store
 from portal.web.render import is_htmx, redirect_to, render
 from portal.web.settings_rows import display_value, parse_input
@@ -81,4 +82,54 @@ def bulk_settings():
         return _dialog(422, what=what, count=len(ids), back=back,
                        errors={"apply": next(iter(failed.errors.values()))})
     flash(f"{what}: {len(ids)} customer{'s' if len(ids) != 1 else ''} ({changed} changed).", "success")
+    return redirect_to(back)
+
+
+GROUP_DIALOG = "customers/bulk_group.html"
+NO_GROUP = "none"
+
+
+def _group_dialog(status=200, errors=None, **context):
+    return render(GROUP_DIALOG, "confirm", status=status, form=request.form, modal=is_htmx(),
+                  group_choices=groups.group_choices(current_org_id()), errors=errors or {}, **context)
+
+
+def _chosen_group():
+    """The group the customers move to (None: out of their group), checked; ValidationFailed names the field."""
+    raw = request.form.get("group_id", "")
+    if raw == NO_GROUP:
+        return None
+    if not raw:
+        raise ValidationFailed({"group_id": "Choose a group, or “No group” to take them out of theirs."})
+    try:
+        return groups.get_group(current_org_id(), groups.group_id_of(current_org_id(), raw))
+    except ValueError as error:
+        raise ValidationFailed({"group_id": str(error)}) from None
+
+
+@bp.post("/bulk-group")
+@role_required("manager")
+def bulk_group():
+    """Move to group…: review (count, group), then move the selected customers (or all that match) in one
+    transaction when confirmed; each customer that changes gets an entry in its Activity."""
+    flt = customer_search.CustomerFilter.from_args(request.form)
+    back = url_for("customers.overview", **flt.as_args())
+    ids = _selected_ids(flt)
+    try:
+        group = _chosen_group()
+        if not ids:
+            raise ValidationFailed({"scope": "Select at least one active customer, or choose all that match the filter."})
+    except ValidationFailed as failed:
+        return _group_dialog(422, errors=failed.errors, back=back, count=len(ids), what=None)
+    what = f"Move to group “{group.name}”" if group is not None else "Take out of their group"
+    if request.form.get("confirmed") != "yes":
+        return _group_dialog(what=what, count=len(ids), back=back)
+    changed = groups.move_customers(current_org_id(), ids, group)
+    db.session.commit()
+    where = f"to group “{group.name}”" if group is not None else "out of their group"
+    counted = f"{len(ids):,} customer{'s' if len(ids) != 1 else ''}"
+    stayed = len(ids) - changed
+    flash(f"{counted} moved {where}." if not stayed else
+          f"{counted} moved {where}: {changed:,} moved, {stayed:,} {'was' if stayed == 1 else 'were'} there already.",
+          "success")
     return redirect_to(back)

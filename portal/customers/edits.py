@@ -18,6 +18,7 @@ from portal.models import Customer
 from portal.services import addresses as address_service
 from portal.services import contacts as contact_service
 from portal.services import customers as customer_service
+from portal.services import groups as group_service
 from portal.services import payment_methods as payment_service
 from portal.services import properties as property_service
 from portal.web.inline import Addable, CreatableEntry, Entry, register
@@ -66,6 +67,8 @@ class SectionEntry(Entry):
     def setup_form(self, form, subject):
         if isinstance(form, forms.GeneralForm):
             form.set_legal_entities(legal_entities(offered_to=True, keep=subject.customer.legal_entity_id))
+        if isinstance(form, forms.TechnicalForm):
+            form.set_groups(group_service.group_choices(subject.customer.organization_id))
         if subject.name == "properties":
             form.keep_retired_options()
         return form
@@ -92,7 +95,7 @@ class SectionEntry(Entry):
         return tab_url(subject.customer, self.SECTIONS[subject.name][2])
 
     def oob(self, subject):
-        return (HEADER,) if subject.name == "general" else ()
+        return (HEADER,) if subject.name in ("general", "technical") else ()  # the header names entity and group
 
 
 register(bp, SectionEntry(), "/<int:customer_id>/sections/<section>")

@@ -57,6 +57,7 @@ class NewCustomerForm(FlaskForm):
     vat_id = StringField("VAT id")
     aliases = TextAreaField("External IDs / aliases", render_kw={"rows": 2})
     legal_entity = Select("Legal entity", choices=[])
+    group = Select("Group", choices=[])
     customer_type = Select("Customer type", choices=options(choices("customerType", CUSTOMER_TYPES)), default="B2B")
     language = Select("Language", choices=options(LANGUAGES), default="en")
     debtor_ident = StringField("Debtor ID")
@@ -68,13 +69,16 @@ class NewCustomerForm(FlaskForm):
         "country": "country", "currency": "currency", "invoiceAddress.line1": "line1",
         "invoiceAddress.line2": "line2", "invoiceAddress.city": "city", "invoiceAddress.state": "state",
         "invoiceAddress.postalCode": "postal_code", "invoiceAddress.country": "country", "taxRate": "tax_rate",
-        "vatId": "vat_id", "aliases": "aliases", "legalEntityId": "legal_entity", "customerType": "customer_type",
-        "language": "language", "debtorIdent": "debtor_ident",
+        "vatId": "vat_id", "aliases": "aliases", "legalEntityId": "legal_entity", "groupId": "group",
+        "customerType": "customer_type", "language": "language", "debtorIdent": "debtor_ident",
     }
 
     def set_legal_entities(self, legal_entities):
         self.legal_entity.choices = _with_blank([(str(e.id), f"{e.name} ({e.country}, {e.currency})")
                                                  for e in legal_entities], "No legal entity")
+
+    def set_groups(self, group_choices):
+        self.group.choices = group_options(group_choices)
 
     def to_api(self):
         """The form's input in the API's shape, for the shared rules."""
@@ -82,7 +86,7 @@ class NewCustomerForm(FlaskForm):
             "name": self.name.data, "customerType": self.customer_type.data, "language": self.language.data,
             "country": self.country.data, "currency": self.currency.data, "taxRate": self.tax_rate.data,
             "vatId": self.vat_id.data, "aliases": self.aliases.data, "legalEntityId": self.legal_entity.data,
-            "debtorIdent": self.debtor_ident.data,
+            "groupId": self.group.data or None, "debtorIdent": self.debtor_ident.data,
             "primaryContact": {"firstName": self.contact_first_name.data, "lastName": self.contact_last_name.data,
                                "email": self.contact_email.data},
             "invoiceAddress": {"line1": self.line1.data, "line2": self.line2.data, "city": self.city.data,
@@ -128,24 +132,35 @@ class GeneralForm(InlineForm):
                 "legalEntityId": self.legal_entity.data or None}
 
 
-class TechnicalForm(InlineForm):
-    """Technical details: language, type, contractor references, aliases."""
+def group_options(group_choices):
+    """A group select's options: none first, then the organization's groups by name."""
+    return _with_blank(list(group_choices), "No group")
 
+
+class TechnicalForm(InlineForm):
+    """Technical details: group, language, type, contractor references, aliases."""
+
+    group = Select("Group", choices=[])
     language = Select("Language", choices=options(LANGUAGES))
     customer_type = Select("Customer type", choices=options(choices("customerType", CUSTOMER_TYPES)))
     contractor_references = TextAreaField("Contractor references", render_kw={"rows": 3})
     aliases = TextAreaField("Aliases (external IDs)", render_kw={"rows": 3})
-    FIELD_FOR_ERROR = {"language": "language", "customerType": "customer_type",
+    FIELD_FOR_ERROR = {"groupId": "group", "language": "language", "customerType": "customer_type",
                        "contractorReferences": "contractor_references", "aliases": "aliases"}
+
+    def set_groups(self, group_choices):
+        self.group.choices = group_options(group_choices)
 
     @classmethod
     def initial(cls, customer):
-        return {"language": customer.language, "customer_type": customer.customer_type,
+        return {"group": str(customer.group_id or ""), "language": customer.language,
+                "customer_type": customer.customer_type,
                 "contractor_references": "\n".join(customer.contractor_references or []),
                 "aliases": "\n".join(customer.alias_values)}
 
     def to_api(self):
-        return {"language": self.language.data, "customerType": self.customer_type.data,
+        return {"groupId": self.group.data or None, "language": self.language.data,
+                "customerType": self.customer_type.data,
                 "contractorReferences": lines(self.contractor_references.data), "aliases": lines(self.aliases.data)}
 
 

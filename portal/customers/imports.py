@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.models import CustomerImport
 from portal.services import audit
 from portal.services import imports as service
+from portal.services import groups as group_service
 from portal.services import legal_entities as legal_entity_service
 from portal.web.render import redirect_to, render
 
@@ -45,9 +46,9 @@ def import_sample():
     buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow(csv_headers())
-    writer.writerow(["", "CUST-000001", "", "Example GmbH", "Business (B2B)", "Active", "DE", "EUR", "",
+    writer.writerow(["", "CUST-000001", "", "Example GmbH", "Business (B2B)", "Active", "DE", "EUR", "", "",
                      "billing@example.com", "DE811907980", "19.00", "German", "", "", "", "", "", ""])
-    writer.writerow(["", "", "", "New Customer Ltd", "Business (B2B)", "", "GB", "GBP", "", "accounts@new.example",
+    writer.writerow(["", "", "", "New Customer Ltd", "Business (B2B)", "", "GB", "GBP", "", "", "accounts@new.example",
                      "", "20.00", "English", "", "", "", "", "", ""])
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=customers-import-sample.csv"})
@@ -117,8 +118,9 @@ def _job_context(job, mapping_problem=None):
 
 
 def _describer(organization_id):
-    """How a previewed value reads: labels for codes, the legal entity's name, "—" for nothing."""
+    """How a previewed value reads: labels for codes, the legal entity's and the group's name, "—" for nothing."""
     entities = {e.id: e.name for e in legal_entity_service.organization_entities(organization_id)}
+    group_names = {g.id: g.name for g in group_service.organization_groups(organization_id)}
 
     def describe(field, value):
         if value in (None, "", []):
@@ -131,6 +133,8 @@ def _describer(organization_id):
             return country_name(value)
         if field == "legalEntityId":
             return entities.get(value, value)
+        if field == "groupId":
+            return group_names.get(value, "a removed group")
         return value
 
     return describe

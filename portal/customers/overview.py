@@ -23,7 +23,7 @@ from portal.domain import validation as rules
 from portal.domain.settings import describe_term
 from portal.domain.validation import ValidationFailed
 from portal.extensions import db
-from portal.services import customer_search
+from portal.services import customer_search, groups
 from portal.services import properties as property_service
 from portal.services.unique_races import once_more_on_unique_race
 from portal.web.filters import local_datetime
@@ -52,6 +52,11 @@ class FilterChoices:
     @cached_property
     def legal_entities(self):
         return legal_entities()
+
+    @cached_property
+    def groups(self):
+        """(id as text, name) of the organization's customer groups."""
+        return groups.group_choices(self.organization_id)
 
 
 @bp.route("")
@@ -83,7 +88,8 @@ def overview():
 # The export's columns: (entity, API field name) in the catalogue, so that the headers are its labels.
 CSV_COLUMNS = (("customer", "id"), ("customer", "debtorIdent"), ("customer", "accountNumber"), ("customer", "name"),
                ("customer", "customerType"), ("customer", "status"), ("customer", "country"),
-               ("customer", "currency"), ("customer", "legalEntityId"), ("customer", "primaryEmail"),
+               ("customer", "currency"), ("customer", "legalEntityId"), ("customer", "groupId"),
+               ("customer", "primaryEmail"),
                ("customer", "vatId"), ("customer", "taxRate"), ("customer", "language"), ("customer", "createdAt"))
 # Effective billing settings in the export, resolved like everywhere else.
 CSV_SETTINGS = ("term", "autoCollect", "sendPaymentReminders", "dunningExempt", "eInvoiceFormat")
@@ -135,7 +141,7 @@ def csv_row(customer, primary_email, settings):
         customer.id, customer.debtor_ident, customer.account_number, customer.name,
         labels.label("customerType", customer.customer_type), labels.label("status", customer.status),
         customer.country, customer.currency, customer.legal_entity.name if customer.legal_entity else "",
-        primary_email, customer.vat_id, customer.tax_rate, labels.language_name(customer.language),
+        customer.group.name if customer.group else "", primary_email, customer.vat_id, customer.tax_rate, labels.language_name(customer.language),
         local_datetime(customer.created_at),
         *(csv_setting(name, settings[name].value) for name in CSV_SETTINGS)]
 
@@ -177,6 +183,7 @@ def new():
     """New customer: a modal over the overview with htmx, a page of its own without."""
     form = new_customer_form(property_service.required_definitions(current_org_id()))()
     form.set_legal_entities(legal_entities(offered_to=True))
+    form.set_groups(groups.group_choices(current_org_id()))
     block = "modal" if request.method == "GET" else "new_customer_form"
     if form.validate_on_submit():
         def create():

@@ -12,7 +12,6 @@ from portal.customers.pages import (
     require_editable,
     tab_url,
 )
-from portal.domain import settings as settings_rules
 from portal.domain.settings_fields import SETTING_FIELDS
 from portal.services import settings_store as store
 from portal.web.inline import register
@@ -38,8 +37,9 @@ class CustomerSettingEntry(SettingRowEntry):
         customer = load_customer(customer_id, for_update)
         organization = store.organization_layer(customer.organization_id)
         row = build_row(name, settings, store.resolve_customer(customer, organization), store.customer_layer(customer),
-                        "customer", inherited=settings_rules.resolve(organization, {}),
-                        method_labels=method_labels_of(customer))
+                        "customer", inherited=store.inherited_by(customer, organization),
+                        method_labels=method_labels_of(customer),
+                        ladder_labels=store.ladder_labels(customer.organization_id))
         return SettingSubject(customer, row)
 
     def editable(self, subject):

@@ -27,7 +27,7 @@ from portal.web.setting_inputs import canonical_json, input_for
 
 ROWS_TEMPLATE = "settings/_rows.html"
 BOOLEAN_WORDS = {"true": True, "on": True, "yes": True, "false": False, "off": False, "no": False}
-SCOPE_SOURCES = {"customer": "source", "organization": "organizationSource"}
+SCOPE_SOURCES = {"customer": "source", "organization": "organizationSource", "group": "groupSource"}
 
 # What the forms' selects offer and their inputs' hints, all in the catalogue's words.
 FORM_OPTIONS = {
@@ -67,6 +67,9 @@ class Part:
     inherited: object = None  # the Resolved value of the layers below (what "inherit" gives)
     scope: str = "customer"
     method_labels: dict = field(default_factory=dict)  # payment method id (text) → label
+    via: str = ""  # the group's name, when the value comes from a group
+    ladder_labels: dict = field(default_factory=dict)  # dunning ladder id (text) → name
+    group_overrides: int | None = None  # on the organization's page: how many groups set it
 
     @property
     def name(self):
@@ -84,14 +87,20 @@ class Part:
         return self.own is not None
 
     @property
+    def labels(self):
+        """The names of the things this setting's ids refer to."""
+        return self.ladder_labels if self.setting.kind == "ladder" else self.method_labels
+
+    @property
     def display(self):
         """The effective value as a reader reads it."""
-        return display_value(self.setting, self.effective, self.method_labels)
+        return display_value(self.setting, self.effective, self.labels)
 
     @property
     def source_label(self):
-        """Where the effective value comes from, as this page names it."""
-        return label(SCOPE_SOURCES[self.scope], self.source)
+        """Where the effective value comes from, as this page names it ("Inherited from Group Public sector")."""
+        words = label(SCOPE_SOURCES[self.scope], self.source)
+        return f"{words} {self.via}" if self.source == "group" and self.scope == "customer" else words
 
     @property
     def input_text(self):
@@ -103,10 +112,12 @@ class Part:
         """The words of the "inherit" choice: what the setting becomes without a value of its own here."""
         if not self.setting.inheritable:
             return "Not set"
-        inherited = display_value(self.setting, self.inherited.value, self.method_labels) if self.inherited else ""
+        inherited = display_value(self.setting, self.inherited.value, self.labels) if self.inherited else ""
         if self.scope == "organization":
             return f"Default ({inherited})"
-        where = "Organization" if self.inherited and self.inherited.source == "organization" else "Default Values"
+        source = self.inherited.source if self.inherited else "default"
+        where = {"organization": "Organization", "group": f"Group {self.inherited and self.inherited.via}"}.get(
+            source, "Default Values")
         return f"Inherit ({inherited}, from {where})"
 
     @property
@@ -114,6 +125,11 @@ class Part:
         """(code, label) pairs of a select (bool, enum, payment method), the "inherit" or "none" choice first."""
         if self.name == "defaultPaymentMethodId":
             return list(self.method_labels.items()) or [("", "No payment method yet")]
+        if self.setting.kind == "ladder":
+            ladders = list(self.ladder_labels.items())
+            if self.scope == "organization":  # the organization's value is its default ladder: always one
+                return ladders or [("", "No dunning ladder yet")]
+            return [("", self.inherit_option), *ladders]
         if self.setting.kind == "bool":
             pairs = [("true", "On"), ("false", "Off")]
         else:
@@ -196,17 +212,24 @@ def row_of(name):
     return rules.GROUP_OF.get(name, name)
 
 
-def build_row(name, settings, resolved, own_layer, scope, counts=None, inherited=None, method_labels=None):
-    """One row from the resolved layers."""
-    parts = [Part(s, own_layer.get(s.name), resolved[s.name].value, resolved[s.name].source,
-                  (counts or {}).get(s.name), (inherited or {}).get(s.name), scope, method_labels or {})
-             for s in settings]
+def build_row(name, settings, resolved, own_layer, scope, counts=None, inherited=None, method_labels=None,
+              ladder_labels=None):
+    """One row from the resolved layers; `counts` is {setting: overrides} or, on the organization's page,
+    {setting: (customers overriding, groups overriding)}."""
+    parts = []
+    for s in settings:
+        count = (counts or {}).get(s.name)
+        customers, groups = count if isinstance(count, tuple) else (count, None)
+        parts.append(Part(s, own_layer.get(s.name), resolved[s.name].value, resolved[s.name].source, customers,
+                          (inherited or {}).get(s.name), scope, method_labels or {}, resolved[s.name].via,
+                          ladder_labels or {}, groups))
     return Row(name, parts, settings[0].group)
 
 
-def rows_for(resolved, own_layer, fields, counts=None, inherited=None, method_labels=None, scope="customer"):
+def rows_for(resolved, own_layer, fields, counts=None, inherited=None, method_labels=None, scope="customer",
+             ladder_labels=None):
     """Rows grouped as the page shows them: [(section, [Row])]."""
-    rows = [build_row(name, settings, resolved, own_layer, scope, counts, inherited, method_labels)
+    rows = [build_row(name, settings, resolved, own_layer, scope, counts, inherited, method_labels, ladder_labels)
             for name, settings in editors(fields)]
     return [(section, [row for row in rows if row.section == section]) for section in GROUPS
             if any(row.section == section for row in rows)]
@@ -215,9 +238,8 @@ def rows_for(resolved, own_layer, fields, counts=None, inherited=None, method_la
 def customer_rows(customer, resolved=None):
     """The customer Settings tab's rows by section, with what each setting inherits and payment methods by label."""
     resolved = resolved or store.resolve_customer(customer)
-    inherited = rules.resolve(store.organization_layer(customer.organization_id), {})
-    return rows_for(resolved, store.customer_layer(customer), SETTING_FIELDS, inherited=inherited,
-                    method_labels=method_labels_of(customer))
+    return rows_for(resolved, store.customer_layer(customer), SETTING_FIELDS, inherited=store.inherited_by(customer),
+                    method_labels=method_labels_of(customer), ladder_labels=store.ladder_labels(customer.organization_id))
 
 
 def attention_items(problems):
@@ -256,9 +278,12 @@ def method_labels_of(customer):
 # --- values as people read them, and as the form's text -------------------------------------------------------
 
 def display_value(setting, value, method_labels=None):
-    """A value as an account manager reads it: labels from the catalogue, terms and structures as sentences."""
+    """A value as an account manager reads it: labels from the catalogue, terms and structures as sentences
+    (`method_labels`: the names of the payment methods or dunning ladders the setting's ids refer to)."""
     if setting.name == "defaultPaymentMethodId":
         return (method_labels or {}).get(str(value), "Another payment method") if value else "No payment method"
+    if setting.kind == "ladder":
+        return (method_labels or {}).get(str(value), "A removed ladder") if value else "No dunning ladder yet"
     if setting.name == "billingPeriodConfigurations":
         return rules.describe_billing_periods(value)
     if setting.name == "customerBillingStatementSetting":
@@ -389,7 +414,7 @@ class SettingRowEntry(Entry):
                 return form_field.data
             if value is None:
                 return "inherited" if part.setting.inheritable else "—"
-            return display_value(part.setting, value, part.method_labels)
+            return display_value(part.setting, value, part.labels)
         return Conflict(part.label, shown(theirs), shown(mine))
 
     def key(self, subject):

@@ -25,10 +25,16 @@ def admin(make, org):
 
 @pytest.mark.parametrize("path", ["/customers", "/customers/{id}", "/customers/{id}/contacts",
                                   "/customers/{id}/settings", "/customers/{id}/activity", "/organization/settings",
-                                  "/organization/dunning", "/organization/templates"])
+                                  "/organization/dunning", "/organization/templates", "/organization/groups",
+                                  "/organization/groups/{group}/settings"])
 def test_main_pages_have_no_serious_violations(sign_in, page, make, org, admin, path):
+    from portal.services import groups
+
     customer = make.customer(org, name="Accessible GmbH")
-    sign_in(admin, path.format(id=customer.id))
+    group = groups.create(org.id, {"name": "Public sector DE", "description": "Authorities"})
+    groups.move_customers(org.id, [customer.id], group)
+    db.session.commit()
+    sign_in(admin, path.format(id=customer.id, group=group.id))
     assert serious_violations(page) == []
 
 

@@ -132,7 +132,7 @@ def test_a_conflict_puts_the_focus_on_the_conflicting_field(sign_in, page, make,
 def three_rules(org):
     ensure_reference_data(org, [("Acme GmbH", "DE", "EUR")])
     ladder = dunning.ladder(org.id)
-    rule = dunning.create_rule(org.id, {"daysOverdue": 10, "dueInDays": 7, "type": "dunning", "amountInCents": 500,
+    rule = dunning.create_rule(dunning.default_ladder(org.id, create=True), {"daysOverdue": 10, "dueInDays": 7, "type": "dunning", "amountInCents": 500,
                                         "emailTemplate": ladder[1].email_template_id,
                                         "documentTemplate": ladder[1].document_template_id})
     db.session.commit()

@@ -15,6 +15,7 @@ from portal.services import (
     addresses,
     contacts,
     dunning,
+    groups,
     payment_methods,
     properties,
     settings_store,
@@ -117,6 +118,13 @@ class Site:
         properties.create_definition(organization.id, {"key": f"tier{organization.id}", "label": f"Tier {SCRIPT}",
                                                         "type": "text"})
         settings_store.update_customer_settings(customer, {"standingPoNumber": f"PO {SHORT}"})
+        # a group with hostile text, holding the customer and a value of its own, and a second dunning ladder
+        group = groups.create(organization.id, {"name": f"Group {SCRIPT}"[:200], "description": HOSTILE[:2000]})
+        groups.move_customers(organization.id, [customer.id], group)
+        settings_store.update_group_settings(group, {"term": "Net30"})
+        gentle = dunning.create_ladder(organization.id, {"name": f"Ladder {IMG}"[:200]})
+        settings_store.update_customer_settings(db.session.get(type(customer), customer.id),
+                                                {"dunningLadderId": str(gentle.id)})
         db.session.flush()
         tokens.create_token(organization.id, f"Token {SCRIPT}")
         template = db.session.scalar(sa.select(EmailTemplate).where(EmailTemplate.organization_id == organization.id))
@@ -130,7 +138,7 @@ class Site:
 
     def ids(self, organization, customer):
         """The sample value of each id-like route argument, for one organization's records."""
-        rule = dunning.ladder(organization.id)[0]
+        rule = dunning.ladder(dunning.default_ladder_id(organization.id))[0]
         email = db.session.scalar(sa.select(EmailTemplate.id).where(EmailTemplate.organization_id == organization.id))
         document = db.session.scalar(sa.select(DocumentTemplate.id)
                                      .where(DocumentTemplate.organization_id == organization.id))
@@ -149,6 +157,9 @@ class Site:
             "entity_id": db.session.scalar(sa.select(LegalEntity.id).where(
                 LegalEntity.organization_id == organization.id).order_by(LegalEntity.id)),
             "token": self.link, "import_id": self.imports[organization.id],
+            "group_id": groups.organization_groups(organization.id)[0].id,
+            "ladder_id": next(ladder.id for ladder in dunning.ladders(organization.id)
+                              if ladder.id != dunning.default_ladder_id(organization.id)),
         }
 
 
@@ -181,7 +192,7 @@ def concrete_urls(app, rule, ids, one_each=False):
             choices.append([(argument, item) for item in converter.items])
         elif argument == "name" and rule.rule.startswith("/organization/"):
             choices.append([(argument, name) for name in [f.name for f in INHERITABLE_FIELDS[:3]]
-                            + ["autoCollect", "trackedItemDisplay"]])
+                            + ["autoCollect", "trackedItemDisplay", "dunningLadderId"]])
         elif argument in STRING_SAMPLES:
             choices.append([(argument, item) for item in STRING_SAMPLES[argument]])
         elif argument.endswith("_id") or argument == "token":
