@@ -103,4 +103,4 @@ def http_error(error):
     return problem(error.code, error.name, error.description, headers=headers)
 
 
-from portal.api import customer_parts, customers, docs, dunning, settings  # noqa: E402,F401  (routes attach to bp)
+from portal.api import customer_parts, customers, docs, dunning, groups, settings  # noqa: E402,F401  (routes attach to bp)

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from portal.domain.validation import MAX_ID, no_control_characters
 
-# JSON paths (dotted, list indexes left out) of fields that hold several lines in the product. None of today's API
-# bodies has one; a template body would be listed here.
-MULTILINE_FIELDS = frozenset()
+# JSON paths (dotted, list indexes left out) of fields that hold several lines in the product: a customer group's
+# description (no other body has a field of that name); a template body would be listed here.
+MULTILINE_FIELDS = frozenset({"description"})
 
 # No column the API writes holds more than this (ids and counts are 32-bit; decimals are NUMERIC(14, 2)).
 MAX_MAGNITUDE = 10**15

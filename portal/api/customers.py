@@ -89,6 +89,10 @@ def load_customer(raw_id):
                                           for_update=request.method in WRITE_METHODS)
 
 
+# A group's id, or "none": the customers in no group.
+GROUP_FILTER = "^(none|" + ID_DIGITS.removeprefix("^").removesuffix("$") + ")$"
+
+
 def _list_filter():
     args = request.args
     errors = []
@@ -99,6 +103,8 @@ def _list_filter():
         errors.append({"field": "status", "message": "active or archived."})
     if "legalEntityId" in args and not re.match(ID_DIGITS, args["legalEntityId"]):
         errors.append({"field": "legalEntityId", "message": "A numeric id."})
+    if "groupId" in args and not re.fullmatch(GROUP_FILTER, args["groupId"]):
+        errors.append({"field": "groupId", "message": "A numeric id, or none for customers in no group."})
     for name in ("q", "alias"):
         problem = boundary.string_problem(args.get(name, ""))
         if problem:

@@ -7,6 +7,7 @@ from portal.api.common import CURSOR_PATTERN
 from portal.api import dunning as dunning_api
 from portal.api import schemas as s
 from portal.api import settings as settings_api
+from portal.api.customers import GROUP_FILTER
 
 PROBLEM = {"description": "Problem (RFC 9457)",
            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -48,14 +49,19 @@ CURSOR_PARAMS = [_query("limit", {"type": "integer", "minimum": 1, "maximum": 20
 # Rules JSON Schema cannot state, because they depend on what is stored (a taken alias, a template that must exist)
 # or on other fields in ways the document does not spell out; a schema-valid body may meet them and answer 422
 # naming one of these fields (the OpenAPI test allows exactly these, per operation).
-CUSTOMER_RULES = ["legalEntityId", "vatId", "aliases", "debtorIdent", "primaryContact.email",
+CUSTOMER_RULES = ["legalEntityId", "groupId", "vatId", "aliases", "debtorIdent", "primaryContact.email",
                   "invoiceAddress.line1"]  # an address given has its first line (the one address rule)
+CUSTOMER_PATCH_RULES = [*CUSTOMER_RULES, "status"]  # an archived customer changes only by being restored
 CONTACT_RULES = ["email", "isPrimary"]
 ADDRESS_RULES = ["name", "type", "line1"]  # line1: only Invoice address 1 may be emptied altogether
+CONTACT_DELETE_RULES = ["isPrimary"]  # the primary contact stays until another one is primary
+ADDRESS_DELETE_RULES = ["address"]  # Invoice address 1 stays
 SETTINGS_RULES = ["taxExemptCode", "eInvoiceBuyerReference", "peppolParticipantId", "autoCollect", "rechargeType",
                   "rechargeThresholdAmount", "rechargeTargetAmount", "defaultPaymentMethodId", "dunningLadderId",
                   "billingPeriodConfigurations", "customerBillingStatementSetting"]
-RULE_RULES = ["emailTemplate", "documentTemplate", "level"]
+RULE_RULES = ["emailTemplate", "documentTemplate", "level", "ladderId"]  # level: at most five on a ladder
+GROUP_RULES = ["name"]  # unique in the organization
+LADDER_RULES = ["name", "isDefault"]  # a unique name; one ladder is always the default
 
 
 def operation(summary, responses, parameters=(), body=None, domain_rules=()):
@@ -73,7 +79,7 @@ def operation(summary, responses, parameters=(), body=None, domain_rules=()):
     return op
 
 
-def _part_paths(collection, id_name, schema, rules):
+def _part_paths(collection, id_name, schema, rules, delete_rules):
     customer_id, part_id = _path_param("customerId"), _path_param(id_name)
     merge = ("application/merge-patch+json", "application/json")
     return {
@@ -89,13 +95,18 @@ def _part_paths(collection, id_name, schema, rules):
             "patch": operation("Change it (JSON merge patch)", {"200": _json(schema, headers=ETAG)},
                                [customer_id, part_id, IF_MATCH, AUDIT_REASON], _body(f"{schema}Patch", merge), rules),
             "delete": operation("Remove it", {"204": {"description": "Removed"}},
-                                [customer_id, part_id, IF_MATCH, AUDIT_REASON]),
+                                [customer_id, part_id, IF_MATCH, AUDIT_REASON], domain_rules=delete_rules),
         },
     }
 
 
+MERGE = ("application/merge-patch+json", "application/json")
+LADDER_ID = _query("ladderId", {"type": "string", "pattern": ID_DIGITS},
+                   "One of the organization's dunning ladders (another id is a 404); left out: the default ladder")
+
+
 def paths():
-    customer_id = _path_param("customerId")
+    customer_id, group_id, ladder_id = _path_param("customerId"), _path_param("groupId"), _path_param("ladderId")
     return {
         "/customers": {
             "get": operation("List and search customers", {"200": _json("CustomerList", headers=ETAG)}, [
@@ -104,6 +115,8 @@ def paths():
                 _query("country", s.COUNTRY), _query("currency", s.CURRENCY),
                 _query("legalEntityId", {"type": "string", "pattern": ID_DIGITS}),
                 _query("alias", {"type": "string", "pattern": SINGLE_LINE}),
+                _query("groupId", {"type": "string", "pattern": GROUP_FILTER},
+                       "Customers in this group; none: customers in no group"),
                 *CURSOR_PARAMS]),
             "post": operation("Create a customer", {"201": _json("Customer", "Created", ETAG)},
                               [IDEMPOTENCY_KEY, AUDIT_REASON], _body("CustomerCreate"), CUSTOMER_RULES),
@@ -112,16 +125,16 @@ def paths():
             "get": operation("Read a customer", {"200": _json("Customer", headers=ETAG)}, [customer_id]),
             "patch": operation("Change a customer (JSON merge patch); archive or restore via status",
                                {"200": _json("Customer", headers=ETAG)}, [customer_id, IF_MATCH, AUDIT_REASON],
-                               _body("CustomerPatch", ("application/merge-patch+json", "application/json")), CUSTOMER_RULES),
+                               _body("CustomerPatch", MERGE), CUSTOMER_PATCH_RULES),
         },
-        **_part_paths("addresses", "addressId", "Address", ADDRESS_RULES),
-        **_part_paths("contacts", "contactId", "Contact", CONTACT_RULES),
+        **_part_paths("addresses", "addressId", "Address", ADDRESS_RULES, ADDRESS_DELETE_RULES),
+        **_part_paths("contacts", "contactId", "Contact", CONTACT_RULES, CONTACT_DELETE_RULES),
         "/customers/{customerId}/settings": {
             "get": operation("The customer's billing settings: own values, effective values, sources",
                              {"200": _json("CustomerSettings", headers=ETAG)}, [customer_id]),
             "put": operation("Replace the customer layer (every field; null inherits)",
                              {"200": _json("CustomerSettings", headers=ETAG)}, [customer_id, IF_MATCH, AUDIT_REASON],
-                             _body("CustomerSettingsInput"), SETTINGS_RULES),
+                             _body("CustomerSettingsPut"), SETTINGS_RULES),
             "patch": operation("Merge patch of the customer layer (null resets to inherited)",
                                {"200": _json("CustomerSettings", headers=ETAG)}, [customer_id, IF_MATCH, AUDIT_REASON],
                                _body("CustomerSettingsInput", ("application/merge-patch+json", "application/json")), SETTINGS_RULES),
@@ -139,13 +152,16 @@ def paths():
         "/customers/{customerId}/dunning-timeline": {
             "get": operation("What happens to an unpaid invoice: due date, reminders, dunning notices, fees",
                              {"200": _json("DunningTimeline", headers=ETAG)},
-                             [customer_id, _query("invoiceDate", {"type": "string", "format": "date"}),
-                              {**_query("amountInCents", {"type": "integer", "minimum": 0}), "required": True}]),
+                             [customer_id, _query("invoiceDate", dunning_api.INVOICE_DATE, "Left out: today"),
+                              {**_query("amountInCents", dunning_api.TIMELINE_AMOUNT), "required": True}]),
         },
         "/dunning/overdue-rules": {
-            "get": operation("The overdue rules by level", {"200": _json("OverdueRuleList", headers=ETAG)}),
-            "post": operation("Add an overdue rule (at most five)", {"201": _json("OverdueRule", "Created", ETAG)},
-                              [IDEMPOTENCY_KEY, AUDIT_REASON], _body("OverdueRuleInput"), RULE_RULES),
+            "get": operation("The overdue rules by level: the default ladder's, or those of the ladder ladderId names",
+                             {"200": _json("OverdueRuleList", headers=ETAG)}, [LADDER_ID]),
+            "post": operation("Add an overdue rule at the bottom of a ladder (at most five): the body's ladderId, "
+                              "else the query's, else the default ladder",
+                              {"201": _json("OverdueRule", "Created", ETAG)},
+                              [LADDER_ID, IDEMPOTENCY_KEY, AUDIT_REASON], _body("OverdueRuleInput"), RULE_RULES),
         },
         "/dunning/overdue-rules/{id}": {
             "get": operation("Read an overdue rule", {"200": _json("OverdueRule", headers=ETAG)}, [_path_param("id")]),
@@ -154,6 +170,49 @@ def paths():
                              [_path_param("id"), IF_MATCH, AUDIT_REASON], _body("OverdueRuleInput"), RULE_RULES),
             "delete": operation("Delete an overdue rule; the levels close up", {"204": {"description": "Deleted"}},
                                 [_path_param("id"), IF_MATCH, AUDIT_REASON]),
+        },
+        "/dunning/ladders": {
+            "get": operation("The dunning ladders by name, with their rules", {"200": _json("DunningLadderList",
+                                                                                             headers=ETAG)}),
+            "post": operation("Add an empty dunning ladder (the organization's first is its default)",
+                              {"201": _json("DunningLadder", "Created", ETAG)}, [IDEMPOTENCY_KEY, AUDIT_REASON],
+                              _body("DunningLadderCreate"), LADDER_RULES),
+        },
+        "/dunning/ladders/{ladderId}": {
+            "get": operation("Read a dunning ladder", {"200": _json("DunningLadder", headers=ETAG)}, [ladder_id]),
+            "patch": operation("Rename a ladder or make it the default (JSON merge patch)",
+                               {"200": _json("DunningLadder", headers=ETAG)}, [ladder_id, IF_MATCH, AUDIT_REASON],
+                               _body("DunningLadderPatch", MERGE), LADDER_RULES),
+            "delete": operation("Delete a ladder and its rules; the default ladder or one in use is a 409",
+                                {"204": {"description": "Deleted"}, "409": {
+                                    **PROBLEM, "description": "The default ladder, or used by customers or groups "
+                                                              "(the detail says how many)"}},
+                                [ladder_id, IF_MATCH, AUDIT_REASON]),
+        },
+        "/groups": {
+            "get": operation("The customer groups by name", {"200": _json("CustomerGroupList", headers=ETAG)}),
+            "post": operation("Create a customer group", {"201": _json("CustomerGroup", "Created", ETAG)},
+                              [IDEMPOTENCY_KEY, AUDIT_REASON], _body("CustomerGroupCreate"), GROUP_RULES),
+        },
+        "/groups/{groupId}": {
+            "get": operation("Read a customer group", {"200": _json("CustomerGroup", headers=ETAG)}, [group_id]),
+            "patch": operation("Change a group's name or description (JSON merge patch)",
+                               {"200": _json("CustomerGroup", headers=ETAG)}, [group_id, IF_MATCH, AUDIT_REASON],
+                               _body("CustomerGroupPatch", MERGE), GROUP_RULES),
+            "delete": operation("Delete a group without customers; one with customers is a 409",
+                                {"204": {"description": "Deleted"}, "409": {
+                                    **PROBLEM, "description": "The group has customers (the detail says how many)"}},
+                                [group_id, IF_MATCH, AUDIT_REASON]),
+        },
+        "/groups/{groupId}/settings": {
+            "get": operation("The group's settings layer: own values, effective values, sources, override counts",
+                             {"200": _json("GroupSettings", headers=ETAG)}, [group_id]),
+            "put": operation("Replace the group layer (every field; null inherits)",
+                             {"200": _json("GroupSettings", headers=ETAG)}, [group_id, IF_MATCH, AUDIT_REASON],
+                             _body("GroupSettingsPut"), SETTINGS_RULES),
+            "patch": operation("Merge patch of the group layer (null resets to inherited)",
+                               {"200": _json("GroupSettings", headers=ETAG)}, [group_id, IF_MATCH, AUDIT_REASON],
+                               _body("GroupSettingsInput", MERGE), SETTINGS_RULES),
         },
         "/customers/{customerId}/events": {
             "get": operation("The customer's audit events, newest first", {"200": _json("EventList", headers=ETAG)},
@@ -184,9 +243,16 @@ def document():
                 "OverdueRuleList": dunning_api.OVERDUE_RULE_LIST, "DunningTimeline": dunning_api.TIMELINE,
                 "CustomerSettings": settings_api.CUSTOMER_SETTINGS,
                 "CustomerSettingsInput": settings_api.CUSTOMER_SETTINGS_INPUT,
+                "CustomerSettingsPut": settings_api.CUSTOMER_SETTINGS_PUT,
                 "OrganizationSettings": settings_api.ORGANIZATION_SETTINGS,
                 "OrganizationSettingsInput": settings_api.ORGANIZATION_SETTINGS_INPUT,
                 "OrganizationSettingsPut": settings_api.ORGANIZATION_SETTINGS_PUT, "ContactPatch": s.CONTACT_PATCH, "ContactList": s.CONTACT_LIST,
+                "GroupSettings": settings_api.GROUP_SETTINGS, "GroupSettingsInput": settings_api.GROUP_SETTINGS_INPUT,
+                "GroupSettingsPut": settings_api.GROUP_SETTINGS_PUT,
+                "CustomerGroup": s.GROUP, "CustomerGroupCreate": s.GROUP_CREATE, "CustomerGroupPatch": s.GROUP_PATCH,
+                "CustomerGroupList": s.GROUP_LIST,
+                "DunningLadder": dunning_api.LADDER, "DunningLadderCreate": dunning_api.LADDER_CREATE,
+                "DunningLadderPatch": dunning_api.LADDER_PATCH, "DunningLadderList": dunning_api.LADDER_LIST,
             },
         },
     }

@@ -46,7 +46,7 @@ def customer_json(customer):
         "id": str(customer.id), "debtorIdent": customer.debtor_ident, "accountNumber": customer.account_number,
         "name": customer.name, "customerType": customer.customer_type, "language": customer.language,
         "country": customer.country, "currency": customer.currency,
-        "legalEntityId": _id(customer.legal_entity_id), "vatId": customer.vat_id,
+        "legalEntityId": _id(customer.legal_entity_id), "groupId": _id(customer.group_id), "vatId": customer.vat_id,
         "taxCountry": customer.tax_country, "taxId": customer.tax_id, "taxRate": decimal_text(customer.tax_rate),
         "contractorReferences": list(customer.contractor_references or []), "aliases": customer.alias_values,
         "status": customer.status, "createdAt": timestamp(customer.created_at),
@@ -66,4 +66,12 @@ def event_json(event):
         "reason": event.reason,
         "changes": {field: {"old": old, "new": new} for field, (old, new) in (event.changes or {}).items()},
         "createdAt": timestamp(event.created_at),
+    }
+
+
+def group_json(group, customer_count):
+    """A customer group with how many customers are in it."""
+    return {
+        "id": str(group.id), "name": group.name, "description": group.description or "",
+        "customerCount": customer_count, "uri": url_for("api.group", group_id=str(group.id)),
     }

@@ -1,5 +1,5 @@
 """JSON Schemas of the API's bodies: requests are validated with them and the OpenAPI document shows them."""
-from portal.api.boundary import ID_DIGITS, SINGLE_LINE
+from portal.api.boundary import ID_DIGITS, MULTI_LINE, SINGLE_LINE
 from portal.domain.validation import (
     ADDRESS_LINE1_LABEL,
     COUNTRY_CODES,
@@ -105,6 +105,7 @@ CUSTOMER_WRITABLE = {
     "country": required_field(COUNTRY, "Country"),
     "currency": required_field(CURRENCY, "Currency"),
     "legalEntityId": ID_INPUT,
+    "groupId": {**ID_INPUT, "description": "One of the organization's customer groups; null for none"},
     "vatId": nullable(text(32)),
     "taxCountry": nullable(COUNTRY),
     "taxId": nullable(text(64)),
@@ -166,12 +167,13 @@ CONTACT = {
 CUSTOMER = {
     "type": "object",
     "required": ["id", "debtorIdent", "accountNumber", "name", "customerType", "language", "country", "currency",
-                 "legalEntityId", "vatId", "taxCountry", "taxId", "taxRate", "contractorReferences", "aliases",
-                 "status", "createdAt", "updatedAt", "version", "primaryContact", "addresses", "contacts", "uri"],
+                 "legalEntityId", "groupId", "vatId", "taxCountry", "taxId", "taxRate", "contractorReferences",
+                 "aliases", "status", "createdAt", "updatedAt", "version", "primaryContact", "addresses", "contacts",
+                 "uri"],
     "properties": {
         "id": ID, "debtorIdent": STRING, "accountNumber": STRING, "name": STRING,
         "customerType": {"type": "string", "enum": list(CUSTOMER_TYPES)}, "language": STRING, "country": STRING,
-        "currency": STRING, "legalEntityId": nullable(ID), "vatId": nullable(STRING),
+        "currency": STRING, "legalEntityId": nullable(ID), "groupId": nullable(ID), "vatId": nullable(STRING),
         "taxCountry": nullable(STRING), "taxId": nullable(STRING),
         "taxRate": decimal_output("Percent, 0.00 to 100.00, as a string"),
         "contractorReferences": STRING_LIST, "aliases": STRING_LIST,
@@ -227,3 +229,19 @@ CONTACT_CREATE = {"type": "object", "additionalProperties": False, "required": [
 CONTACT_PATCH = {"type": "object", "additionalProperties": False, "properties": _CONTACT_INPUT}
 ADDRESS_LIST = {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": ADDRESS}}}
 CONTACT_LIST = {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": CONTACT}}}
+
+GROUP_READ_ONLY = ("id", "customerCount", "uri")
+_GROUP_INPUT = {"name": required_text(200, "Name"),
+                "description": nullable({"type": "string", "maxLength": 2000, "pattern": MULTI_LINE,
+                                         "description": "Several lines allowed; null is empty"}),
+                **{name: read_only() for name in GROUP_READ_ONLY}}
+GROUP_CREATE = {"type": "object", "additionalProperties": False, "required": ["name"], "properties": _GROUP_INPUT}
+GROUP_PATCH = {"type": "object", "additionalProperties": False, "properties": _GROUP_INPUT}
+GROUP = {
+    "type": "object", "required": ["id", "name", "description", "customerCount", "uri"],
+    "properties": {"id": ID, "name": STRING, "description": STRING,
+                   "customerCount": {"type": "integer", "minimum": 0, "description": "Customers in the group, any "
+                                                                                    "status"},
+                   "uri": STRING},
+}
+GROUP_LIST = {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": GROUP}}}

@@ -1,4 +1,4 @@
-"""Billing settings endpoints: the customer layer and the organization layer, with effective values and sources."""
+"""Billing settings endpoints: the customer, group and organization layers, with effective values and sources."""
 from decimal import Decimal
 
 from flask import g, url_for
@@ -12,14 +12,15 @@ from portal.api.common import (
     respond,
 )
 from portal.api.customers import load_customer, write
+from portal.api.groups import load_group
 from portal.api.representations import decimal_text
-from portal.api.schemas import decimal_input, decimal_output, nullable, read_only, text
+from portal.api.schemas import ID, ID_INPUT, decimal_input, decimal_output, nullable, read_only, text
 from portal.domain import settings as rules
 from portal.domain.settings_fields import INHERITABLE_FIELDS, SETTING_FIELDS
 from portal.extensions import db
 from portal.services import settings_store as store
 
-READ_ONLY = ("id", "uri", "effective", "sources", "hasPaymentMethod", "overrideCounts")
+READ_ONLY = ("id", "uri", "effective", "sources", "hasPaymentMethod", "overrideCounts", "groupOverrideCounts")
 _TERM = ("^(Net([0-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-5])|DayOfMonth([1-9]|[12][0-9]|3[01])|MFI1)$")
 _KIND_SCHEMAS = {
     "bool": {"type": ["boolean", "null"]},
@@ -75,6 +76,8 @@ def _field_schema(setting, output=False):
         return nullable(text(setting.max_length or 255))
     if setting.name in JSON_SCHEMAS:
         return JSON_SCHEMAS[setting.name]
+    if setting.kind == "ladder":
+        return nullable(ID) if output else {**ID_INPUT, "description": "One of the organization's dunning ladders"}
     return _KIND_SCHEMAS[setting.kind]
 
 
@@ -84,23 +87,45 @@ def _input_schema(fields):
 
 
 CUSTOMER_SETTINGS_INPUT = _input_schema(SETTING_FIELDS)
+CUSTOMER_SETTINGS_PUT = {**CUSTOMER_SETTINGS_INPUT, "required": [f.name for f in SETTING_FIELDS]}
 ORGANIZATION_SETTINGS_INPUT = _input_schema(INHERITABLE_FIELDS)
 ORGANIZATION_SETTINGS_PUT = {**ORGANIZATION_SETTINGS_INPUT, "required": [f.name for f in INHERITABLE_FIELDS]}
-_SOURCES = {"type": "object", "additionalProperties": {"type": "string", "enum": ["customer", "organization", "default"]}}
+GROUP_SETTINGS_INPUT = ORGANIZATION_SETTINGS_INPUT  # a group's layer holds what the organization's does
+GROUP_SETTINGS_PUT = ORGANIZATION_SETTINGS_PUT
+
+
+def _sources(*layers):
+    return {"type": "object", "additionalProperties": {"type": "string", "enum": list(layers)},
+            "description": "Field → the layer its effective value comes from"}
+
+
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 CUSTOMER_SETTINGS = {
     "type": "object",
     "required": [*(f.name for f in SETTING_FIELDS), "hasPaymentMethod", "effective", "sources", "id", "uri"],
     "properties": {**{f.name: _field_schema(f, output=True) for f in SETTING_FIELDS}, "hasPaymentMethod": {"type": "boolean"},
-                   "effective": {"type": "object"}, "sources": _SOURCES, "id": {"type": "string"},
-                   "uri": {"type": "string"}},
+                   "effective": {"type": "object"},
+                   "sources": _sources(rules.CUSTOMER, rules.GROUP, rules.ORGANIZATION, rules.DEFAULT),
+                   "id": {"type": "string"}, "uri": {"type": "string"}},
 }
+_LAYER_PROPERTIES = {**{f.name: _field_schema(f, output=True) for f in INHERITABLE_FIELDS},
+                     "effective": {"type": "object"},
+                     "overrideCounts": {**_COUNTS, "description": "Field → how many customers set it themselves"},
+                     "uri": {"type": "string"}}
 ORGANIZATION_SETTINGS = {
     "type": "object",
-    "required": [*(f.name for f in INHERITABLE_FIELDS), "effective", "sources", "overrideCounts", "uri"],
-    "properties": {**{f.name: _field_schema(f, output=True) for f in INHERITABLE_FIELDS}, "effective": {"type": "object"},
-                   "sources": _SOURCES, "overrideCounts": {"type": "object",
-                                                           "additionalProperties": {"type": "integer"}},
-                   "uri": {"type": "string"}},
+    "required": [*(f.name for f in INHERITABLE_FIELDS), "effective", "sources", "overrideCounts",
+                 "groupOverrideCounts", "uri"],
+    "properties": {**_LAYER_PROPERTIES, "sources": _sources(rules.ORGANIZATION, rules.DEFAULT),
+                   "groupOverrideCounts": {**_COUNTS, "description": "Field → how many customer groups set it"}},
+}
+GROUP_SETTINGS = {
+    "type": "object",
+    "required": [*(f.name for f in INHERITABLE_FIELDS), "effective", "sources", "overrideCounts", "id", "uri"],
+    "properties": {**_LAYER_PROPERTIES, "sources": _sources(rules.GROUP, rules.ORGANIZATION, rules.DEFAULT),
+                   "overrideCounts": {**_COUNTS, "description": "Field → how many of the group's customers set it "
+                                                                "themselves"},
+                   "id": {**ID, "description": "The group's id"}},
 }
 
 
@@ -125,17 +150,32 @@ def customer_settings_json(customer):
     return body
 
 
-def organization_settings_json(organization_id):
-    own = store.organization_layer(organization_id)
-    resolved = rules.resolve(own, {})
+def _layer_json(own, resolved, override_counts):
+    """An organization's or a group's layer: its own values (null inherits), effective values, their sources, and
+    how many customers below it set each field themselves."""
     inheritable = [f.name for f in INHERITABLE_FIELDS]
     body = {name: jsonable(own.get(name)) for name in inheritable}
     body.update({
         "effective": {name: jsonable(resolved[name].value) for name in inheritable},
         "sources": {name: resolved[name].source for name in inheritable},
-        "overrideCounts": store.override_counts(organization_id),
-        "uri": url_for("api.organization_settings"),
+        "overrideCounts": override_counts,
     })
+    return body
+
+
+def organization_settings_json(organization_id):
+    own = store.organization_layer(organization_id)
+    body = _layer_json(own, rules.resolve(store.layers_of(own)), store.override_counts(organization_id))
+    body.update({"groupOverrideCounts": store.group_override_counts(organization_id),
+                 "uri": url_for("api.organization_settings")})
+    return body
+
+
+def group_settings_json(group):
+    """The group's layer; its ETag changes with the organization's layer too (the effective values show it)."""
+    body = _layer_json(store.group_layer(group), store.resolve_group(group),
+                       store.override_counts(group.organization_id, group.id))
+    body.update({"id": str(group.id), "uri": url_for("api.group_settings", group_id=str(group.id))})
     return body
 
 
@@ -202,3 +242,34 @@ def put_organization_settings():
 @write
 def patch_organization_settings():
     return _change_organization(_without_read_only(json_body(ORGANIZATION_SETTINGS_INPUT, MERGE_PATCH_TYPES)))
+
+
+@bp.get("/groups/<group_id>/settings")
+def group_settings(group_id):
+    """The group's layer: its values (null inherits from the organization), effective values, sources, and how many
+    of its customers override each field."""
+    return respond(group_settings_json(load_group(group_id)))
+
+
+@bp.put("/groups/<group_id>/settings")
+@write
+def put_group_settings(group_id):
+    """Replace the group layer: every inheritable field present (null inherits)."""
+    body = _without_read_only(json_body(GROUP_SETTINGS_INPUT))
+    group = load_group(group_id)
+    check_if_match(etag_of(group_settings_json(group)))
+    store.replace_group_settings(group, body)
+    db.session.flush()
+    return respond(group_settings_json(group))
+
+
+@bp.patch("/groups/<group_id>/settings")
+@write
+def patch_group_settings(group_id):
+    """JSON merge patch of the group layer: null resets a field to inherited."""
+    body = _without_read_only(json_body(GROUP_SETTINGS_INPUT, MERGE_PATCH_TYPES))
+    group = load_group(group_id)
+    check_if_match(etag_of(group_settings_json(group)))
+    store.update_group_settings(group, body)
+    db.session.flush()
+    return respond(group_settings_json(group))

@@ -11,9 +11,9 @@ def templates(org):
     """The demo ladder: level 1 reminder, level 2 dunning (2.50), with their templates."""
     ensure_reference_data(org, [])
     db.session.commit()
-    from portal.services.dunning import ladder
+    from portal.services.dunning import default_ladder, ladder
 
-    rules = ladder(org.id)
+    rules = ladder(default_ladder(org.id).id)
     return {"email": rules[1].email_template, "document": rules[1].document_template}
 
 
@@ -21,9 +21,9 @@ def test_rules_look_as_the_vendor_reference_describes(api, templates):
     data = api.get("/dunning/overdue-rules").json["data"]
     assert [r["level"] for r in data] == [1, 2]
     rule = data[1]
-    assert set(rule) == {"id", "level", "daysOverdue", "dueInDays", "type", "emailTemplate", "documentTemplate",
-                         "amountInCents", "attachOriginalInvoice", "sendLetter", "isEnabled", "createdAt",
-                         "updatedAt", "uri"}
+    assert set(rule) == {"id", "ladderId", "level", "daysOverdue", "dueInDays", "type", "emailTemplate",
+                         "documentTemplate", "amountInCents", "attachOriginalInvoice", "sendLetter", "isEnabled",
+                         "createdAt", "updatedAt", "uri"}
     assert rule["emailTemplate"] == {"id": str(templates["email"].id), "name": "Dunning notice"}
     assert rule["type"] == "dunning" and rule["amountInCents"] == 250 and rule["createdAt"].endswith("Z")
 
@@ -82,9 +82,9 @@ def test_other_tenants_rules_are_404(api, make, templates):
     other = make.org("globex")
     ensure_reference_data(other, [])
     db.session.commit()
-    from portal.services.dunning import ladder
+    from portal.services.dunning import default_ladder, ladder
 
-    assert api.get(f"/dunning/overdue-rules/{ladder(other.id)[0].id}").status_code == 404
+    assert api.get(f"/dunning/overdue-rules/{ladder(default_ladder(other.id).id)[0].id}").status_code == 404
 
 
 def test_timeline_applies_the_effective_settings(api, make, org, templates):

@@ -67,11 +67,14 @@ def bodies(field_names):
 def test_hostile_bodies_never_break_the_api(client, make, org, method, path, field_names):
     ensure_reference_data(org, [])
     customer = make.customer(org, invoiceAddress={"line1": "Hauptstraße 1", "city": "Berlin", "postalCode": "10115"})
-    db.session.commit()
-    from portal.services.dunning import ladder
+    from portal.services import groups
+    from portal.services.dunning import default_ladder, ladder
 
+    group = groups.create(org.id, {"name": "Key accounts"})
+    db.session.commit()
+    standard = default_ladder(org.id)
     ids = {"customerId": customer.id, "addressId": customer.addresses[0].id, "contactId": customer.contacts[0].id,
-           "id": ladder(org.id)[0].id}
+           "id": ladder(standard.id)[0].id, "groupId": group.id, "ladderId": standard.id}
     url = path.format(**ids)
     api = Api(client, token_for(org))
     content_type = "application/merge-patch+json" if method == "PATCH" else "application/json"
