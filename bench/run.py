@@ -34,7 +34,8 @@ SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,100000").split(",")
 PEER_VENV = ROOT / ".venv-peer"
 PEER_PACKAGES = ["flask-admin>=2.2", "flask-sqlalchemy>=3.1", "gunicorn>=23", "psycopg[binary]>=3.2"]
 # The rows of the table: what SPEC §11 bars (with the peer where it has the same page) and what it reports.
-BARRED = ["overview", "search", "filtered_deep_page", "deep_page_by_name", "detail", "inline_save", "api_settings"]
+BARRED = ["overview", "search", "filtered_deep_page", "deep_page_by_name", "detail", "inline_save", "api_settings",
+          "group_filter", "group_filter_deep_page", "group_settings"]
 PEER_PAGES = {"overview": "/admin/customer/", "search": "/admin/customer/?search=nord",
               "deep_page_by_name": "/admin/customer/?sort=0&page={deep}"}
 
@@ -190,12 +191,12 @@ class Databases:
             shutil.rmtree(data, ignore_errors=True)
 
 
-def signed_in(base):
+def signed_in(base, email="manager@acme.example"):
     opener = build_opener(HTTPCookieProcessor(CookieJar()))
     login = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
     opener.open(f"{base}/login", urllib.parse.urlencode({
-        "email": "manager@acme.example", "password": "demo-password", "csrf_token": token}).encode()).read()
+        "email": email, "password": "demo-password", "csrf_token": token}).encode()).read()
     return opener
 
 
@@ -216,6 +217,9 @@ def measure_portal(customers, database_url):
         overview = opener.open(f"{base}/customers").read().decode()
         csrf = re.search(r'"X-CSRFToken": "([^"]+)"', overview).group(1)
         customer_id = re.search(r'href="/customers/(\d+)"', overview).group(1)
+        # the demo's customer group ("Enterprise": every tenth customer), from the overview's group filter
+        group_id = re.search(r'<option value="(\d+)"[^>]*>Enterprise</option>', overview).group(1)
+        admin = signed_in(base, "admin@acme.example")
         deep = deep_page(customers)
         api = {"Authorization": f"Bearer {api_token}"}
 
@@ -247,6 +251,10 @@ def measure_portal(customers, database_url):
             "filtered_deep_page": timed(get(f"/customers?country=DE&page={max(1, deep // 5)}")),
             "deep_page_by_name": timed(get(f"/customers?sort=name&page={deep}")),
             "next_page_from_deep": timed(get(_next_link(opener, base, f"/customers?sort=name&page={deep}"))),
+            "group_filter": timed(fragment(f"/customers?group={group_id}", "results")),
+            "group_filter_deep_page": timed(get(f"/customers?group={group_id}&page={max(1, deep // 10)}")),
+            "group_settings": timed(lambda: admin.open(f"{base}/organization/groups/{group_id}/settings").read()),
+            "organization_settings": timed(lambda: admin.open(f"{base}/organization/settings").read()),
             "detail": timed(get(f"/customers/{customer_id}")),
             "inline_save": timed(inline_save, max(10, REQUESTS // 3)),
             "api_settings": timed(get(f"/api/v1/customers/{customer_id}/settings", api)),
