@@ -164,7 +164,7 @@ def test_a_tick_survives_the_search_firing_again_and_the_bulk_dialog_counts_ever
     expect(page.get_by_label("Select Cedar Foods")).to_be_checked()
     expect(page.locator("#ticked-count")).to_have_text("(2 ticked)")
 
-    page.get_by_text("Change a billing setting for several customers").click()
+    page.get_by_text("Change several customers: a billing setting, or move them to a group").click()
     page.get_by_label("Reset to inherited instead").check()
     page.get_by_role("button", name="Review change…").click()
     dialog = page.get_by_role("dialog")

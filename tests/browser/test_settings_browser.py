@@ -187,7 +187,7 @@ def test_bulk_apply_from_the_overview(sign_in, page, make, org, manager):
     second = make.customer(org, name="Bulk Two")
     make.customer(org, name="Untouched")
     sign_in(manager)
-    page.get_by_text("Change a billing setting for several customers").click()
+    page.get_by_text("Change several customers: a billing setting, or move them to a group").click()
     page.get_by_label("Select Bulk One").check()
     page.get_by_label("Select Bulk Two").check()
     page.get_by_label("Setting", exact=True).select_option("term")
