@@ -167,6 +167,7 @@ class Databases:
         if self.kind == "sqlite":
             keep = os.environ.get("BENCH_DIR")
             path = Path(keep or self.workdir) / f"bench-{customers}.sqlite3"
+            path.parent.mkdir(parents=True, exist_ok=True)  # BENCH_DIR may name a folder not made yet
             url = f"sqlite:///{path}"
             if keep and path.exists():
                 flask(url, "db", "upgrade")
