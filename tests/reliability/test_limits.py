@@ -115,16 +115,25 @@ def attempts(server, email_for, password="wrong"):
             sent = sum(statuses.values())
             statuses.update(pool.map(lambda n: sign_in(server.url, email_for(n), password),
                                      range(sent, sent + PARALLEL)))
-            workers = posts_per_worker(server)
+            workers = posts_per_worker(server, sum(statuses.values()))
             if sum(statuses.values()) >= ATTEMPTS and len(workers) == 2:
                 break
     return statuses, workers
 
 
-def posts_per_worker(server):
-    """How many POST /login each worker answered, from the access log (the last field is the worker's pid)."""
-    text = open(server.log_path, errors="replace").read()
-    return Counter(re.findall(r'"POST /login[^"]*" \d+ .* <(\d+)>$', text, flags=re.MULTILINE))
+def posts_per_worker(server, sent, wait=5.0):
+    """How many POST /login each worker answered, from the access log (the last field is the worker's pid).
+
+    A worker writes its access-log line after the response has gone out, so the log may lag the last answers
+    by a moment: read it until it accounts for all `sent` attempts (or `wait` seconds passed).
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        text = open(server.log_path, errors="replace").read()
+        workers = Counter(re.findall(r'"POST /login[^"]*" \d+ .* <(\d+)>$', text, flags=re.MULTILINE))
+        if workers.total() >= sent or time.monotonic() > deadline:
+            return workers
+        time.sleep(0.05)
 
 
 def test_the_account_limit_holds_across_workers_with_redis(app, make, org, redis_url, server):
