@@ -29,8 +29,12 @@ def test_wrong_password_is_refused_at_the_field(client, manager):
 
 
 def test_passwords_are_hashed_with_argon2(manager):
-    assert manager.password_hash.startswith("$argon2id$")
-    assert TEST_PASSWORD not in manager.password_hash
+    from portal.auth import check_password, hash_password
+
+    stored = hash_password(TEST_PASSWORD)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")  # RFC 9106's low-memory profile
+    assert TEST_PASSWORD not in stored
+    assert check_password(stored, TEST_PASSWORD) and not check_password(stored, TEST_PASSWORD + "!")
 
 
 def test_next_only_follows_local_paths(auth, client, manager):
