@@ -10,6 +10,7 @@ from portal.models.customer import (
     CustomerTally,
     PaymentMethod,
     PropertyValue,
+    SettingsTally,
 )
 from portal.models.imports import CustomerImport, CustomerImportFile, CustomerImportRow, ImportMapping
 from portal.models.organization import (
@@ -32,5 +33,5 @@ __all__ = [
     "CustomerImportFile", "CustomerImportRow", "ImportMapping", "CustomerSearchTerm", "CustomerTally",
     "CustomerSettings", "DocumentTemplate", "EmailTemplate", "IdempotencyRecord", "LegalEntity",
     "Organization", "OrganizationSettings", "OverdueRule", "PaymentMethod", "PropertyDefinition",
-    "PropertyValue", "User", "UserSession",
+    "PropertyValue", "SettingsTally", "User", "UserSession",
 ]

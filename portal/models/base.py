@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from portal.domain.settings_fields import STORED_FIELDS
+from portal.domain.settings_fields import INHERITABLE_FIELDS, STORED_FIELDS
 from portal.extensions import db
 
 
@@ -37,3 +37,10 @@ def add_setting_columns(model, fields=STORED_FIELDS):
     for setting in fields:
         column_type = _COLUMN_TYPES[setting.kind]()
         setattr(model, setting.column, db.Column(setting.column, column_type, nullable=True))
+
+
+def add_tally_columns(model):
+    """Give a tally one count per inheritable setting, named as the setting's column."""
+    for setting in INHERITABLE_FIELDS:
+        if setting.stored:
+            setattr(model, setting.column, db.Column(setting.column, sa.Integer, nullable=False, server_default="0"))

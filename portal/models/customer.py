@@ -1,6 +1,6 @@
 """The customer aggregate: the customer and what hangs off it."""
 from portal.extensions import db
-from portal.models.base import add_setting_columns, created_at_column, updated_at_column
+from portal.models.base import add_setting_columns, add_tally_columns, created_at_column, updated_at_column
 
 CUSTOMER_TYPES = ("B2B", "B2C", "AFFILIATED", "OTHER")
 STATUSES = ("active", "archived")
@@ -115,6 +115,23 @@ class CustomerTally(db.Model):
     organization_id = db.Column(db.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
     status = db.Column(db.String(16), primary_key=True)
     n = db.Column(db.Integer, nullable=False, default=0)
+
+
+class SettingsTally(db.Model):
+    """Per organization and group (0: no group), how many customers there are (`n`) and how many of them set each
+    inheritable setting themselves (a column per setting), kept by database triggers on customer and
+    customer_settings (migration f4a7c1d9e2b3), so that override counts cost a few rows at any size.
+
+    A migration that rebuilds either table (SQLite batch mode) drops the triggers and must create them again; one
+    that adds an inheritable setting adds its column here and to the triggers.
+    """
+
+    organization_id = db.Column(db.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    group_id = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    n = db.Column(db.Integer, nullable=False, server_default="0")
+
+
+add_tally_columns(SettingsTally)
 
 
 class Address(db.Model):

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from portal.domain import validation as rules
 from portal.domain.validation import Errors, ValidationFailed
 from portal.extensions import db
-from portal.models import Customer, CustomerGroup
+from portal.models import Customer, CustomerGroup, SettingsTally
 from portal.models.base import utcnow
 from portal.services import audit
 
@@ -26,16 +26,15 @@ def group_choices(organization_id):
 
 
 def customer_counts(organization_id):
-    """{group id: how many customers (any status) are in it}."""
+    """{group id: how many customers (any status) are in it}, from the settings tally."""
     return dict(db.session.execute(
-        sa.select(Customer.group_id, sa.func.count()).where(
-            Customer.organization_id == organization_id, Customer.group_id.is_not(None))
-        .group_by(Customer.group_id)).all())
+        sa.select(SettingsTally.group_id, SettingsTally.n).where(
+            SettingsTally.organization_id == organization_id, SettingsTally.group_id != 0, SettingsTally.n > 0)).all())
 
 
 def member_count(group):
-    return db.session.scalar(sa.select(sa.func.count(Customer.id)).where(
-        Customer.organization_id == group.organization_id, Customer.group_id == group.id))
+    return db.session.scalar(sa.select(SettingsTally.n).where(
+        SettingsTally.organization_id == group.organization_id, SettingsTally.group_id == group.id)) or 0
 
 
 def get_group(organization_id, group_id):

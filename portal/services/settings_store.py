@@ -16,6 +16,7 @@ from portal.models import (
     DunningLadder,
     OrganizationSettings,
     PaymentMethod,
+    SettingsTally,
 )
 from portal.services import audit
 from portal.services.customers import require_active
@@ -245,14 +246,13 @@ def replace_group_settings(group, body):
 
 
 def override_counts(organization_id, group_id=None):
-    """How many customers (of the organization, or of one group) set each inheritable field themselves: one grouped
-    query."""
-    columns = [sa.func.count(getattr(CustomerSettings, f.column)).label(f.name) for f in GROUP_FIELDS]
-    query = sa.select(*columns).join(Customer, Customer.id == CustomerSettings.customer_id).where(
-        Customer.organization_id == organization_id)
+    """How many customers (of the organization, or of one group) set each inheritable field themselves: read from
+    the settings tally (a row per group), so the same at any number of customers."""
+    columns = [sa.func.coalesce(sa.func.sum(getattr(SettingsTally, f.column)), 0).label(f.name) for f in GROUP_FIELDS]
+    query = sa.select(*columns).where(SettingsTally.organization_id == organization_id)
     if group_id is not None:
-        query = query.where(Customer.group_id == group_id)
-    return dict(db.session.execute(query).one()._mapping)
+        query = query.where(SettingsTally.group_id == group_id)
+    return {name: int(count) for name, count in db.session.execute(query).one()._mapping.items()}
 
 
 def group_override_counts(organization_id):
@@ -264,27 +264,24 @@ def group_override_counts(organization_id):
 
 def inheriting_count(organization_id, name):
     """How many customers a change of the organization's value of `name` affects: those that set it neither
-    themselves nor through their group."""
+    themselves nor through their group (from the tally: the customers of each group that does not set it, and of
+    no group, less those that set it themselves)."""
     setting = rules.field(name)
     if not setting.stored:
         return 0
-    query = (sa.select(sa.func.count(Customer.id))
-             .outerjoin(CustomerSettings, CustomerSettings.customer_id == Customer.id)
-             .outerjoin(CustomerGroup, CustomerGroup.id == Customer.group_id)
-             .where(Customer.organization_id == organization_id, getattr(CustomerSettings, setting.column).is_(None),
-                    getattr(CustomerGroup, setting.column).is_(None)))
-    return db.session.scalar(query)
+    column = getattr(SettingsTally, setting.column)
+    query = (sa.select(sa.func.coalesce(sa.func.sum(SettingsTally.n - column), 0))
+             .outerjoin(CustomerGroup, CustomerGroup.id == SettingsTally.group_id)
+             .where(SettingsTally.organization_id == organization_id, getattr(CustomerGroup, setting.column).is_(None)))
+    return int(db.session.scalar(query))
 
 
 def group_inheriting_count(group, name):
     """How many of a group's customers a change of the group's value of `name` affects: those that do not set it
     themselves."""
-    setting = rules.field(name)
-    query = (sa.select(sa.func.count(Customer.id))
-             .outerjoin(CustomerSettings, CustomerSettings.customer_id == Customer.id)
-             .where(Customer.organization_id == group.organization_id, Customer.group_id == group.id,
-                    getattr(CustomerSettings, setting.column).is_(None)))
-    return db.session.scalar(query)
+    column = getattr(SettingsTally, rules.field(name).column)
+    return int(db.session.scalar(sa.select(SettingsTally.n - column).where(
+        SettingsTally.organization_id == group.organization_id, SettingsTally.group_id == group.id)) or 0)
 
 
 BULK_FIELDS = tuple(f for f in SETTING_FIELDS if f.stored and f.kind not in ("json", "ladder"))
