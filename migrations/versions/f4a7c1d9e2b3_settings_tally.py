@@ -31,14 +31,13 @@ COLUMNS = (
 TALLY = "settings_tally"
 
 
-def _set(sign, row, cast=""):
+def _set(sign, row):
     """SET clause: each column moved by one where `row` (NEW or OLD, or a joined settings row) sets it."""
-    return ", ".join(f"{c} = {TALLY}.{c} {sign} ({row}.{c} IS NOT NULL){cast}" for c in COLUMNS)
+    return ", ".join(f"{c} = {TALLY}.{c} {sign} ({row}.{c} IS NOT NULL)" for c in COLUMNS)
 
 
-def _changed_set(cast=""):
-    return ", ".join(f"{c} = {TALLY}.{c} - (OLD.{c} IS NOT NULL){cast} + (NEW.{c} IS NOT NULL){cast}"
-                     for c in COLUMNS)
+def _changed_set():
+    return ", ".join(f"{c} = {TALLY}.{c} - (OLD.{c} IS NOT NULL) + (NEW.{c} IS NOT NULL)" for c in COLUMNS)
 
 
 def _key(customer):
@@ -47,16 +46,15 @@ def _key(customer):
             f"AND {TALLY}.group_id = coalesce({customer}.group_id, 0)")
 
 
-def _ensure(customer, conflict):
-    return (f"INSERT {conflict[0]}INTO {TALLY} (organization_id, group_id) "
-            f"VALUES ({customer}.organization_id, coalesce({customer}.group_id, 0)){conflict[1]}")
+def _ensure(customer):
+    return (f"INSERT OR IGNORE INTO {TALLY} (organization_id, group_id) "
+            f"VALUES ({customer}.organization_id, coalesce({customer}.group_id, 0))")
 
 
 UPDATE_OF = ", ".join(COLUMNS)
 
 
 def _sqlite():
-    ensure = ("OR IGNORE ", "")
     of_customer = "(SELECT organization_id, group_id FROM customer WHERE id = {}) AS cu"
     return [
         # A customer's settings: its row in the tally is looked up through the customer (none: it is being deleted).
@@ -74,7 +72,7 @@ def _sqlite():
             END""",
         # A customer: counted in its organization and group; its settings move with it.
         f"""CREATE TRIGGER settings_tally_customer_insert AFTER INSERT ON customer BEGIN
-              {_ensure('NEW', ensure)};
+              {_ensure('NEW')};
               UPDATE {TALLY} SET n = n + 1 WHERE {_key('NEW')};
             END""",
         # Its settings go first, while the customer is there to say which row they were counted in.
@@ -89,7 +87,7 @@ def _sqlite():
               UPDATE {TALLY} SET n = n - 1 WHERE {_key('OLD')};
               UPDATE {TALLY} SET {_set('-', 's')} FROM customer_settings AS s
               WHERE s.customer_id = OLD.id AND {_key('OLD')};
-              {_ensure('NEW', ensure)};
+              {_ensure('NEW')};
               UPDATE {TALLY} SET n = n + 1 WHERE {_key('NEW')};
               UPDATE {TALLY} SET {_set('+', 's')} FROM customer_settings AS s
               WHERE s.customer_id = NEW.id AND {_key('NEW')};
@@ -97,53 +95,71 @@ def _sqlite():
     ]
 
 
+def _grouped(rows, customers=None):
+    """Per tally key, how many of `rows` (settings rows, joined to their customer; or customer rows themselves
+    when `customers` is None) there are and how many set each column."""
+    if customers is None:
+        return (f"SELECT organization_id, coalesce(group_id, 0) AS group_key, count(*) AS n FROM {rows} AS r "
+                f"GROUP BY organization_id, coalesce(group_id, 0)")
+    counts = ", ".join(f"count(s.{c}) AS {c}" for c in COLUMNS)
+    return (f"SELECT cu.organization_id, coalesce(cu.group_id, 0) AS group_key, {counts} "
+            f"FROM {rows} AS s JOIN {customers} AS cu ON cu.id = s.customer_id "
+            f"GROUP BY cu.organization_id, coalesce(cu.group_id, 0)")
+
+
+def _apply(sign, grouped, n=False):
+    """UPDATE the tally by the grouped counts, added or taken away."""
+    columns = ["n"] if n else list(COLUMNS)
+    assignments = ", ".join(f"{c} = {TALLY}.{c} {sign} d.{c}" for c in columns)
+    return (f"UPDATE {TALLY} SET {assignments} FROM ({grouped}) AS d "
+            f"WHERE {TALLY}.organization_id = d.organization_id AND {TALLY}.group_id = d.group_key")
+
+
 def _postgresql():
-    ensure = ("", " ON CONFLICT (organization_id, group_id) DO NOTHING")
-    cast = "::int"
-    return [
-        f"""CREATE FUNCTION settings_tally_settings_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    # Statement-level triggers over transition tables: a bulk insert (the import writes 1,000 customers a statement)
+    # changes each tally row once a statement, not once a customer. A row updated once per customer in one
+    # transaction leaves a version per update, and each later update walks them.
+    moved_old = ("(SELECT o.* FROM old_rows AS o JOIN new_rows AS w ON w.id = o.id "
+                 "WHERE o.organization_id IS DISTINCT FROM w.organization_id "
+                 "OR o.group_id IS DISTINCT FROM w.group_id)")
+    moved_new = moved_old.replace("SELECT o.*", "SELECT w.*")
+    ensure = (f"INSERT INTO {TALLY} (organization_id, group_id, n) "
+              f"SELECT organization_id, group_key, 0 FROM ({_grouped('{rows}')}) AS k "
+              f"ON CONFLICT (organization_id, group_id) DO NOTHING")
+    functions = {
+        # A customer's settings, counted in the row of its customer's organization and group (none found: the
+        # customer is being deleted, and its settings went first).
+        "settings_insert": [_apply("+", _grouped("new_rows", "customer"))],
+        "settings_update": [_apply("-", _grouped("old_rows", "customer")),
+                            _apply("+", _grouped("new_rows", "customer"))],
+        "settings_delete": [_apply("-", _grouped("old_rows", "customer"))],
+        # Customers counted per organization and group; a moved customer's settings move with it.
+        "customer_insert": [ensure.format(rows="new_rows"), _apply("+", _grouped("new_rows"), n=True)],
+        "customer_delete": [_apply("-", _grouped("old_rows"), n=True)],
+        "customer_update": [_apply("-", _grouped(moved_old), n=True),
+                            _apply("-", _grouped("customer_settings", moved_old)),
+                            ensure.format(rows=moved_new),
+                            _apply("+", _grouped(moved_new), n=True),
+                            _apply("+", _grouped("customer_settings", moved_new))],
+    }
+    transitions = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows",
+                   "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}
+    statements = []
+    for name, body in functions.items():
+        table, event = ("customer_settings" if name.startswith("settings") else "customer"), name.split("_")[1]
+        body = "; ".join(body) + ";"
+        if name == "customer_update":  # most updates of a customer leave its organization and group alone
+            body = f"IF EXISTS {moved_old} THEN {body} END IF;"
+        statements.append(f"""CREATE FUNCTION settings_tally_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-              IF TG_OP = 'INSERT' THEN
-                UPDATE {TALLY} SET {_set('+', 'NEW', cast)} FROM customer AS cu
-                WHERE cu.id = NEW.customer_id AND {_key('cu')};
-              ELSIF TG_OP = 'UPDATE' THEN
-                UPDATE {TALLY} SET {_changed_set(cast)} FROM customer AS cu
-                WHERE cu.id = NEW.customer_id AND {_key('cu')};
-              ELSE
-                UPDATE {TALLY} SET {_set('-', 'OLD', cast)} FROM customer AS cu
-                WHERE cu.id = OLD.customer_id AND {_key('cu')};
-              END IF;
+              {body}
               RETURN NULL;
-            END $$""",
-        f"""CREATE TRIGGER settings_tally_settings AFTER INSERT OR DELETE OR UPDATE OF {UPDATE_OF}
-            ON customer_settings FOR EACH ROW EXECUTE FUNCTION settings_tally_settings_change()""",
-        f"""CREATE FUNCTION settings_tally_customer_change() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              IF TG_OP = 'DELETE' THEN
-                UPDATE {TALLY} SET n = n - 1 WHERE {_key('OLD')};
-                RETURN NULL;
-              END IF;
-              IF TG_OP = 'UPDATE' THEN
-                IF OLD.organization_id IS NOT DISTINCT FROM NEW.organization_id
-                   AND OLD.group_id IS NOT DISTINCT FROM NEW.group_id THEN
-                  RETURN NULL;
-                END IF;
-                UPDATE {TALLY} SET n = n - 1 WHERE {_key('OLD')};
-                UPDATE {TALLY} SET {_set('-', 's', cast)} FROM customer_settings AS s
-                WHERE s.customer_id = OLD.id AND {_key('OLD')};
-              END IF;
-              {_ensure('NEW', ensure)};
-              UPDATE {TALLY} SET n = n + 1 WHERE {_key('NEW')};
-              IF TG_OP = 'UPDATE' THEN
-                UPDATE {TALLY} SET {_set('+', 's', cast)} FROM customer_settings AS s
-                WHERE s.customer_id = NEW.id AND {_key('NEW')};
-              END IF;
-              RETURN NULL;
-            END $$""",
-        """CREATE TRIGGER settings_tally_customer AFTER INSERT OR DELETE OR UPDATE OF organization_id, group_id
-           ON customer FOR EACH ROW EXECUTE FUNCTION settings_tally_customer_change()""",
-        # Its settings go first, while the customer is there to say which row they were counted in (the foreign
-        # key's cascade runs after the customer is gone).
+            END $$""")
+        statements.append(f"""CREATE TRIGGER settings_tally_{name} AFTER {event.upper()} ON {table}
+            REFERENCING {transitions[event]} FOR EACH STATEMENT EXECUTE FUNCTION settings_tally_{name}()""")
+    # Its settings go first, while the customer is there to say which row they were counted in (the foreign key's
+    # cascade runs after the customer is gone).
+    statements += [
         """CREATE FUNCTION settings_tally_customer_leaving() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
               DELETE FROM customer_settings WHERE customer_id = OLD.id;
@@ -152,6 +168,11 @@ def _postgresql():
         """CREATE TRIGGER settings_tally_customer_leaving BEFORE DELETE ON customer
            FOR EACH ROW EXECUTE FUNCTION settings_tally_customer_leaving()""",
     ]
+    return statements
+
+
+PG_FUNCTIONS = ("settings_insert", "settings_update", "settings_delete", "customer_insert", "customer_delete",
+                "customer_update", "customer_leaving")
 
 
 def upgrade():
@@ -174,11 +195,10 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER settings_tally_customer_leaving ON customer")
-        op.execute("DROP TRIGGER settings_tally_customer ON customer")
-        op.execute("DROP TRIGGER settings_tally_settings ON customer_settings")
-        for function in ("customer_leaving", "customer_change", "settings_change"):
-            op.execute(f"DROP FUNCTION settings_tally_{function}()")
+        for name in PG_FUNCTIONS:
+            table = "customer_settings" if name.startswith("settings") else "customer"
+            op.execute(f"DROP TRIGGER settings_tally_{name} ON {table}")
+            op.execute(f"DROP FUNCTION settings_tally_{name}()")
     else:
         for name in ("settings_insert", "settings_update", "settings_delete", "customer_insert",
                      "customer_before_delete", "customer_delete", "customer_move"):
