@@ -63,14 +63,20 @@ def init_app(app):
 
     @app.errorhandler(OperationalError)
     def database_busy(error):
-        """SQLite's write lock held longer than the busy timeout (a large import's apply): 503, try again."""
-        if "database is locked" not in str(error.orig):
+        """SQLite's write lock held longer than the busy timeout (a large import's apply), or PostgreSQL ending one
+        of two changes that waited for each other (a deadlock: two bulk moves between the same groups in opposite
+        directions wait for each other's settings tally rows): 503, try again."""
+        deadlock = getattr(error.orig, "sqlstate", None) == "40P01"
+        if "database is locked" not in str(error.orig) and not deadlock:
             return server_error(InternalServerError(original_exception=error))
         from portal.extensions import db
 
         db.session.rollback()
         title, detail = "Busy", "The database is busy writing a large change (an import). Nothing was saved; try " \
                                 "again in a few seconds."
+        if deadlock:
+            detail = "Another change to the same customers was being saved at the same moment. Nothing was saved; " \
+                     "try again."
         if wants_problem_json():
             return problem(503, title, detail, headers={"Retry-After": "5"})
         # Rendered without the context processors: they ask who is signed in, which the database cannot answer now.
