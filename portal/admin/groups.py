@@ -128,7 +128,7 @@ def _organization_values(organization_id):
     return settings_store.organization_layer(organization_id)
 
 
-def _settings_context(group, **extra):
+def _settings_context(group, members=None, **extra):
     organization_id = group.organization_id
     org = _organization_values(organization_id)
     own = settings_store.group_layer(group)
@@ -137,7 +137,7 @@ def _settings_context(group, **extra):
                         settings_store.override_counts(organization_id, group.id), inherited=inherited, scope="group",
                         ladder_labels=settings_store.ladder_labels(organization_id))
     context = {"scope": "group", "group": group, "can_edit": True, "groups": sections, "focus": None,
-               "editing": None, "form": None, "conflict": None, "members": service.member_count(group),
+               "editing": None, "form": None, "conflict": None, "members": service.member_count(group) if members is None else members,
                "back_url": url_for("admin.group_settings", group_id=group.id)}
     context.update(extra)
     return context
@@ -173,10 +173,11 @@ class GroupSettingEntry(SettingRowEntry):
         settings_store.update_group_settings(subject.owner, self.changes(subject, form))
 
     def context(self, subject, form=None, **extra):
-        affected = {part.name: settings_store.group_inheriting_count(subject.owner, part.name)
-                    for part in subject.row.parts if part.setting.stored}
-        return _settings_context(subject.owner, **self.row_context(subject, form), form=form, affected=affected,
-                                 **extra)
+        # A change reaches the members that do not set the field themselves: the row already holds the latter.
+        members = service.member_count(subject.owner)
+        affected = {part.name: members - part.override_count for part in subject.row.parts if part.setting.stored}
+        return _settings_context(subject.owner, members, **self.row_context(subject, form), form=form,
+                                 affected=affected, **extra)
 
     def done_url(self, subject):
         return url_for("admin.group_settings", group_id=subject.owner.id)

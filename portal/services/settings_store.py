@@ -276,14 +276,6 @@ def inheriting_count(organization_id, name):
     return int(db.session.scalar(query))
 
 
-def group_inheriting_count(group, name):
-    """How many of a group's customers a change of the group's value of `name` affects: those that do not set it
-    themselves."""
-    column = getattr(SettingsTally, rules.field(name).column)
-    return int(db.session.scalar(sa.select(SettingsTally.n - column).where(
-        SettingsTally.organization_id == group.organization_id, SettingsTally.group_id == group.id)) or 0)
-
-
 BULK_FIELDS = tuple(f for f in SETTING_FIELDS if f.stored and f.kind not in ("json", "ladder"))
 
 
